@@ -1,0 +1,92 @@
+//! What the user's callback answers: [`Ack`] and the [`IntoAck`] conversion.
+
+use std::borrow::Cow;
+
+/// The callback's answer to one delivered webhook.
+///
+/// [`Ack::ok`] becomes `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`;
+/// [`Ack::fail`] becomes `{"ActionStatus":"FAIL","ErrorCode":code,"ErrorInfo":info}`,
+/// both with HTTP 200 (Tencent reads the envelope, not the status). For "after" webhooks
+/// Tencent ignores the code; for "before" webhooks the code decides what happens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ack {
+    ok: bool,
+    code: i64,
+    info: Cow<'static, str>,
+}
+
+impl Ack {
+    /// Success: `ActionStatus` `OK`, `ErrorCode` 0, empty `ErrorInfo`.
+    pub const fn ok() -> Self {
+        Self {
+            ok: true,
+            code: 0,
+            info: Cow::Borrowed(""),
+        }
+    }
+
+    /// Failure with your own `ErrorCode` and `ErrorInfo` (sent to Tencent as is; do not put
+    /// secrets in it).
+    pub fn fail(code: i64, info: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            ok: false,
+            code,
+            info: info.into(),
+        }
+    }
+
+    /// Whether this is a success.
+    pub const fn is_ok(&self) -> bool {
+        self.ok
+    }
+
+    /// The `ErrorCode` of the envelope.
+    pub const fn error_code(&self) -> i64 {
+        self.code
+    }
+
+    /// The `ErrorInfo` of the envelope.
+    pub fn error_info(&self) -> &str {
+        &self.info
+    }
+}
+
+impl Default for Ack {
+    fn default() -> Self {
+        Self::ok()
+    }
+}
+
+/// Anything a callback may return: [`Ack`], `()` (success), or a `Result` of two such types.
+///
+/// ```
+/// use tencent_webhook_core::{Ack, IntoAck};
+/// assert!(().into_ack().is_ok());
+/// let failed: Result<(), Ack> = Err(Ack::fail(7, "storage down"));
+/// assert_eq!(failed.into_ack().error_code(), 7);
+/// ```
+pub trait IntoAck {
+    /// Convert into the envelope's content.
+    fn into_ack(self) -> Ack;
+}
+
+impl IntoAck for Ack {
+    fn into_ack(self) -> Ack {
+        self
+    }
+}
+
+impl IntoAck for () {
+    fn into_ack(self) -> Ack {
+        Ack::ok()
+    }
+}
+
+impl<T: IntoAck, E: IntoAck> IntoAck for Result<T, E> {
+    fn into_ack(self) -> Ack {
+        match self {
+            Ok(t) => t.into_ack(),
+            Err(e) => e.into_ack(),
+        }
+    }
+}

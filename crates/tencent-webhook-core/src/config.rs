@@ -1,0 +1,379 @@
+//! [`WebhookConfig`]: which apps are accepted, their callback tokens, and the limits.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::signature::{CallbackToken, TOKEN_LEN};
+
+/// Default replay window: Tencent tells receivers to reject a `RequestTime` more than one
+/// minute away from now (PROTOCOL §1.1).
+pub const DEFAULT_REPLAY_WINDOW: Duration = Duration::from_secs(60);
+/// Default body limit: 1 MiB. Tencent's largest documented bodies are a few KiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+/// Default time allowed for the whole body to arrive once the headers are in: 5 s.
+/// Tencent's own sender gives up after 2 s (Chat) or 5 s (TRTC), so a slower body is not
+/// from Tencent.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The source of "now" for the replay window. Any `Fn() -> SystemTime` is a clock, so a
+/// test can pin time with a closure.
+pub trait Clock: Send + Sync + 'static {
+    /// The current time.
+    fn now(&self) -> SystemTime;
+}
+
+impl<F> Clock for F
+where
+    F: Fn() -> SystemTime + Send + Sync + 'static,
+{
+    fn now(&self) -> SystemTime {
+        self()
+    }
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+}
+
+/// One accepted `SdkAppid` and its callback tokens.
+///
+/// With no token, requests for this app are accepted without a signature (Tencent only
+/// signs when a callback token is configured). With one or more tokens, `Sign` and
+/// `RequestTime` are required and any of the tokens verifies, so a token can be rotated
+/// without downtime: add the new one, switch Tencent over, remove the old one.
+///
+/// `Debug` never prints the tokens.
+#[derive(Clone)]
+pub struct SdkApp {
+    id: u64,
+    tokens: Vec<String>,
+}
+
+impl SdkApp {
+    /// An app with no callback token yet.
+    pub fn new(sdk_app_id: u64) -> Self {
+        Self {
+            id: sdk_app_id,
+            tokens: Vec::new(),
+        }
+    }
+
+    /// Accept signatures made with this callback token (1 to 128 characters).
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.tokens.push(token.into());
+        self
+    }
+
+    /// The app's `SdkAppid`.
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+impl fmt::Debug for SdkApp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SdkApp")
+            .field("id", &self.id)
+            .field("tokens", &format_args!("[redacted; {}]", self.tokens.len()))
+            .finish()
+    }
+}
+
+/// A configuration the builder refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No app was configured, so every request would be refused.
+    #[error("no SdkApp configured")]
+    NoApps,
+    /// The same `SdkAppid` was configured twice.
+    #[error("SdkAppid {0} configured twice")]
+    DuplicateApp(u64),
+    /// A token is empty or longer than 128 bytes (Tencent's limit).
+    #[error("a callback token of SdkAppid {0} is empty or longer than 128 bytes")]
+    InvalidToken(u64),
+    /// The body limit is zero.
+    #[error("body limit must be at least 1 byte")]
+    ZeroBodyLimit,
+}
+
+#[derive(Debug)]
+pub(crate) struct AppEntry {
+    pub(crate) id: u64,
+    pub(crate) tokens: Vec<CallbackToken>,
+}
+
+pub(crate) struct ConfigInner {
+    pub(crate) apps: Vec<AppEntry>,
+    pub(crate) replay_window: Duration,
+    pub(crate) body_limit: usize,
+    pub(crate) body_timeout: Option<Duration>,
+    pub(crate) callback_deadline: Option<Duration>,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+/// The verified, immutable configuration of a webhook endpoint. Cheap to clone.
+///
+/// ```
+/// use std::time::Duration;
+/// use tencent_webhook_core::{SdkApp, WebhookConfig};
+///
+/// let config = WebhookConfig::builder()
+///     .app(SdkApp::new(1400000000).token("new-token").token("old-token"))
+///     .replay_window(Duration::from_secs(60))
+///     .body_limit(64 * 1024)
+///     .callback_deadline(Duration::from_millis(1500))
+///     .build()?;
+/// assert_eq!(config.body_limit(), 64 * 1024);
+/// // Secrets never show up in Debug output.
+/// assert!(!format!("{config:?}").contains("new-token"));
+/// # Ok::<(), tencent_webhook_core::ConfigError>(())
+/// ```
+#[derive(Clone)]
+pub struct WebhookConfig {
+    pub(crate) inner: Arc<ConfigInner>,
+}
+
+impl WebhookConfig {
+    /// Start a configuration.
+    pub fn builder() -> WebhookConfigBuilder {
+        WebhookConfigBuilder::default()
+    }
+
+    /// The largest body accepted, in bytes.
+    pub fn body_limit(&self) -> usize {
+        self.inner.body_limit
+    }
+
+    /// How far `RequestTime` may be from now, in either direction.
+    pub fn replay_window(&self) -> Duration {
+        self.inner.replay_window
+    }
+
+    /// How long the body may take to arrive, if limited.
+    pub fn body_timeout(&self) -> Option<Duration> {
+        self.inner.body_timeout
+    }
+
+    /// How long the callback may run before the request is answered 503, if limited.
+    pub fn callback_deadline(&self) -> Option<Duration> {
+        self.inner.callback_deadline
+    }
+
+    /// The accepted `SdkAppid`s.
+    pub fn app_ids(&self) -> impl Iterator<Item = u64> + '_ {
+        self.inner.apps.iter().map(|a| a.id)
+    }
+
+    pub(crate) fn app(&self, id: u64) -> Option<&AppEntry> {
+        self.inner.apps.iter().find(|a| a.id == id)
+    }
+
+    pub(crate) fn now(&self) -> SystemTime {
+        self.inner.clock.now()
+    }
+}
+
+impl fmt::Debug for WebhookConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let apps: Vec<_> = self
+            .inner
+            .apps
+            .iter()
+            .map(|a| (a.id, format!("[redacted; {}]", a.tokens.len())))
+            .collect();
+        f.debug_struct("WebhookConfig")
+            .field("apps", &apps)
+            .field("replay_window", &self.inner.replay_window)
+            .field("body_limit", &self.inner.body_limit)
+            .field("body_timeout", &self.inner.body_timeout)
+            .field("callback_deadline", &self.inner.callback_deadline)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builder for [`WebhookConfig`]; see there for an example.
+#[derive(Debug)]
+pub struct WebhookConfigBuilder {
+    apps: Vec<SdkApp>,
+    replay_window: Duration,
+    body_limit: usize,
+    body_timeout: Option<Duration>,
+    callback_deadline: Option<Duration>,
+    clock: Option<ClockDebug>,
+}
+
+struct ClockDebug(Arc<dyn Clock>);
+
+impl fmt::Debug for ClockDebug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Clock")
+    }
+}
+
+impl Default for WebhookConfigBuilder {
+    fn default() -> Self {
+        Self {
+            apps: Vec::new(),
+            replay_window: DEFAULT_REPLAY_WINDOW,
+            body_limit: DEFAULT_BODY_LIMIT,
+            body_timeout: Some(DEFAULT_BODY_TIMEOUT),
+            callback_deadline: None,
+            clock: None,
+        }
+    }
+}
+
+impl WebhookConfigBuilder {
+    /// Accept requests for this app (call once per app).
+    pub fn app(mut self, app: SdkApp) -> Self {
+        self.apps.push(app);
+        self
+    }
+
+    /// How far `RequestTime` may be from now, in either direction, with whole-second
+    /// granularity. Default [`DEFAULT_REPLAY_WINDOW`] (60 s, as Tencent says).
+    pub fn replay_window(mut self, window: Duration) -> Self {
+        self.replay_window = window;
+        self
+    }
+
+    /// The largest body accepted, in bytes. Default [`DEFAULT_BODY_LIMIT`] (1 MiB).
+    /// A larger `Content-Length` is refused before any byte is read; a streamed body is
+    /// cut off as soon as it passes the limit. Both answer 413.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// How long the body may take to arrive; `None` for no limit. Default
+    /// [`DEFAULT_BODY_TIMEOUT`] (5 s). A slower body answers 408.
+    pub fn body_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.body_timeout = timeout;
+        self
+    }
+
+    /// How long the callback may run; past it the callback is dropped (cancelled) and the
+    /// request answered 503. Default: no deadline. Tencent waits 2 s for Chat/Live
+    /// webhooks, so a deadline a little under that turns a slow callback into a clear
+    /// FAIL instead of a sender-side timeout. For slow work, acknowledge at once and work
+    /// in the background (see the crate docs).
+    pub fn callback_deadline(mut self, deadline: Duration) -> Self {
+        self.callback_deadline = Some(deadline);
+        self
+    }
+
+    /// Replace the system clock, e.g. with a fixed time in tests.
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Some(ClockDebug(Arc::new(clock)));
+        self
+    }
+
+    /// Check and freeze the configuration.
+    pub fn build(self) -> Result<WebhookConfig, ConfigError> {
+        if self.apps.is_empty() {
+            return Err(ConfigError::NoApps);
+        }
+        if self.body_limit == 0 {
+            return Err(ConfigError::ZeroBodyLimit);
+        }
+        let mut apps: Vec<AppEntry> = Vec::with_capacity(self.apps.len());
+        for app in self.apps {
+            if apps.iter().any(|a| a.id == app.id) {
+                return Err(ConfigError::DuplicateApp(app.id));
+            }
+            if app.tokens.iter().any(|t| !TOKEN_LEN.contains(&t.len())) {
+                return Err(ConfigError::InvalidToken(app.id));
+            }
+            if app.tokens.is_empty() {
+                tracing::warn!(
+                    sdk_app_id = app.id,
+                    "no callback token configured: requests for this app are not authenticated"
+                );
+            }
+            apps.push(AppEntry {
+                id: app.id,
+                tokens: app.tokens.iter().map(|t| CallbackToken::new(t)).collect(),
+            });
+        }
+        Ok(WebhookConfig {
+            inner: Arc::new(ConfigInner {
+                apps,
+                replay_window: self.replay_window,
+                body_limit: self.body_limit,
+                body_timeout: self.body_timeout,
+                callback_deadline: self.callback_deadline,
+                clock: self
+                    .clock
+                    .map_or_else(|| Arc::new(SystemClock) as Arc<dyn Clock>, |c| c.0),
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_bad_configs() {
+        assert_eq!(
+            WebhookConfig::builder().build().unwrap_err(),
+            ConfigError::NoApps
+        );
+        let dup = WebhookConfig::builder()
+            .app(SdkApp::new(1))
+            .app(SdkApp::new(1))
+            .build();
+        assert_eq!(dup.unwrap_err(), ConfigError::DuplicateApp(1));
+        let empty = WebhookConfig::builder()
+            .app(SdkApp::new(1).token(""))
+            .build();
+        assert_eq!(empty.unwrap_err(), ConfigError::InvalidToken(1));
+        let long = WebhookConfig::builder()
+            .app(SdkApp::new(1).token("x".repeat(129)))
+            .build();
+        assert_eq!(long.unwrap_err(), ConfigError::InvalidToken(1));
+        let max = WebhookConfig::builder()
+            .app(SdkApp::new(1).token("x".repeat(128)))
+            .build();
+        assert!(max.is_ok());
+        let zero = WebhookConfig::builder()
+            .app(SdkApp::new(1))
+            .body_limit(0)
+            .build();
+        assert_eq!(zero.unwrap_err(), ConfigError::ZeroBodyLimit);
+    }
+
+    #[test]
+    fn debug_redacts_tokens() {
+        let app = SdkApp::new(7).token("hunter2-secret");
+        assert!(!format!("{app:?}").contains("hunter2"));
+        let builder = WebhookConfig::builder().app(app);
+        assert!(!format!("{builder:?}").contains("hunter2"));
+        let config = builder.build().unwrap();
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(debug.contains("redacted"));
+    }
+
+    #[test]
+    fn defaults() {
+        let c = WebhookConfig::builder()
+            .app(SdkApp::new(1))
+            .build()
+            .unwrap();
+        assert_eq!(c.replay_window(), Duration::from_secs(60));
+        assert_eq!(c.body_limit(), 1024 * 1024);
+        assert_eq!(c.body_timeout(), Some(Duration::from_secs(5)));
+        assert_eq!(c.callback_deadline(), None);
+        assert_eq!(c.app_ids().collect::<Vec<_>>(), vec![1]);
+    }
+}

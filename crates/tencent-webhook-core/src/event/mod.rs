@@ -1,0 +1,383 @@
+//! Typed events, and the one function that turns a body into one ([`parse`]).
+//!
+//! New webhook families slot in as new [`Event`] variants and new arms in [`parse`];
+//! every command this version does not know is delivered as [`Event::Unknown`] with its
+//! JSON, never dropped.
+
+mod lenient;
+mod recording;
+
+use serde_json::{Map, Value};
+
+pub use lenient::RoomId;
+pub use recording::{
+    CallRecording, RecordedFile, RecordingEvent, RecordingEventInfo, RecordingPayload, TencentVod,
+};
+
+use crate::Rejection;
+
+/// `CallbackCommand` values this version decodes into typed events.
+pub mod command {
+    /// Cloud recording status changed, as the English TRTC page names it.
+    pub const FOLLOW_CLOUD_RECORDING_CHANGED: &str = "Follow.CallbackAfterCloudRecordingChanged";
+    /// Cloud recording status changed, as the Chinese Chat page names it.
+    pub const LIVE_CLOUD_RECORDING_CHANGED: &str = "Live.CallbackAfterCloudRecordingChanged";
+    /// TUICallKit's recording webhook (body wrapped in `Callback` next to `CallId`).
+    pub const CALL_RECORD_CHANGED: &str = "Call.CallbackAfterRecordChanged";
+    /// TUICallKit's recording webhook as the cloud.tencent.com sample names it.
+    pub const CALL_CLOUD_RECORDING_CHANGED: &str = "Call.CallbackAfterCloudRecordingChanged";
+}
+
+/// A decoded webhook body.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "recording events are the common case; boxing them would cost an allocation per request"
+)]
+pub enum Event {
+    /// Cloud (or web-page) recording status changed, under any of its command names.
+    Recording(RecordingEvent),
+    /// A command this version has no type for, with its JSON object.
+    Unknown(UnknownEvent),
+}
+
+/// A webhook whose `CallbackCommand` this version does not decode.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UnknownEvent {
+    /// The `CallbackCommand`.
+    pub command: String,
+    /// The body, a JSON object.
+    pub json: Map<String, Value>,
+}
+
+/// Decode `body` as the event named by the (already checked) query `command`.
+///
+/// The body must be a JSON object; a `CallbackCommand` inside it, when present, must equal
+/// the query's.
+pub(crate) fn parse(command: &str, body: &[u8]) -> Result<Event, Rejection> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Err(not_an_object(body));
+    }
+    match command {
+        command::FOLLOW_CLOUD_RECORDING_CHANGED | command::LIVE_CLOUD_RECORDING_CHANGED => {
+            let wire: recording::WireRecording<'_> =
+                serde_json::from_slice(body).map_err(|e| json_error(&e, body))?;
+            same_command(wire.command.as_deref(), command)?;
+            wire.into_event(None).map(Event::Recording)
+        }
+        command::CALL_RECORD_CHANGED | command::CALL_CLOUD_RECORDING_CHANGED => {
+            let wire: recording::WireCallRecording<'_> =
+                serde_json::from_slice(body).map_err(|e| json_error(&e, body))?;
+            same_command(wire.command.as_deref(), command)?;
+            wire.into_event().map(Event::Recording)
+        }
+        _ => {
+            let json: Map<String, Value> =
+                serde_json::from_slice(body).map_err(|e| json_error(&e, body))?;
+            match json.get("CallbackCommand") {
+                None => {}
+                Some(Value::String(s)) if s == command => {}
+                Some(_) => return Err(Rejection::CommandMismatch),
+            }
+            Ok(Event::Unknown(UnknownEvent {
+                command: command.to_owned(),
+                json,
+            }))
+        }
+    }
+}
+
+fn same_command(body: Option<&str>, query: &str) -> Result<(), Rejection> {
+    match body {
+        Some(b) if b != query => Err(Rejection::CommandMismatch),
+        _ => Ok(()),
+    }
+}
+
+/// A decode error is a shape error only if the body is valid JSON (serde reports a
+/// missing field before it sees trailing garbage).
+fn json_error(e: &serde_json::Error, body: &[u8]) -> Rejection {
+    match e.classify() {
+        serde_json::error::Category::Data
+            if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() =>
+        {
+            Rejection::InvalidEvent
+        }
+        _ => Rejection::InvalidJson,
+    }
+}
+
+fn not_an_object(body: &[u8]) -> Rejection {
+    match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+        Ok(_) => Rejection::NotAnObject,
+        Err(_) => Rejection::InvalidJson,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The seed sample of PROTOCOL §4.19.
+    const SEED: &str = r#"{"CallbackCommand":"Follow.CallbackAfterCloudRecordingChanged","EventGroupId":3,"EventType":305,
+ "CallbackTs":1752580150082,
+ "EventInfo":{"RoomId":"635055","EventTs":1752580150,"EventMsTs":1752580150081,"UserId":"user1",
+  "TaskId":"-m9-bVVU7id***K-m928oZWQndiborbEWH3zY-lIXlprc-gQvQE","Payload":{"Status":0}}}"#;
+
+    fn recording(command: &str, body: &str) -> RecordingEvent {
+        match parse(command, body.as_bytes()) {
+            Ok(Event::Recording(r)) => r,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn seed_sample() {
+        let r = recording(command::FOLLOW_CLOUD_RECORDING_CHANGED, SEED);
+        assert_eq!(r.event_group_id, Some(3));
+        assert_eq!(r.event_type, 305);
+        assert_eq!(r.callback_ts, Some(1752580150082));
+        assert_eq!(r.info.room_id, Some(RoomId::String("635055".into())));
+        assert_eq!(r.info.event_ts, Some(1752580150));
+        assert_eq!(r.info.event_ms_ts, Some(1752580150081));
+        assert_eq!(r.info.user_id.as_deref(), Some("user1"));
+        assert_eq!(
+            r.info.task_id.as_deref(),
+            Some("-m9-bVVU7id***K-m928oZWQndiborbEWH3zY-lIXlprc-gQvQE")
+        );
+        assert_eq!(
+            r.info.payload,
+            RecordingPayload::UploadStopped { status: Some(0) }
+        );
+        assert_eq!(r.call, None);
+    }
+
+    #[test]
+    fn live_name_is_the_same_event() {
+        let body = SEED.replace("Follow.", "Live.");
+        let r = recording(command::LIVE_CLOUD_RECORDING_CHANGED, &body);
+        assert_eq!(r.event_type, 305);
+    }
+
+    #[test]
+    fn call_variant_unwraps_callback() {
+        let body = r#"{"CallId":"call-1","Callback":{"EventGroupId":3,"EventType":311,"CallbackTs":1700000000000,
+            "EventInfo":{"RoomId":8489,"EventTs":"1700000000","UserId":"robot","TaskId":"t1",
+              "Payload":{"Status":0,"TencentVod":{"FileId":"387702299","VideoUrl":"https://v/1.mp4","StartTimeStamp":1,"EndTimeStamp":2}}},
+            "KitType":2},"CallbackCommand":"Call.CallbackAfterRecordChanged","EventTime":1700000000001}"#;
+        let r = recording(command::CALL_RECORD_CHANGED, body);
+        assert_eq!(r.info.room_id, Some(RoomId::Number(8489)));
+        assert_eq!(r.info.event_ts, Some(1700000000));
+        let call = r.call.unwrap();
+        assert_eq!(call.call_id.as_deref(), Some("call-1"));
+        assert_eq!(call.kit_type, Some(2));
+        assert_eq!(call.event_time, Some(1700000000001));
+        match r.info.payload {
+            RecordingPayload::VodCommitted { status, vod, .. } => {
+                assert_eq!(status, Some(0));
+                let vod = vod.unwrap();
+                assert_eq!(vod.file_id.as_deref(), Some("387702299"));
+                assert_eq!(vod.video_url.as_deref(), Some("https://v/1.mp4"));
+            }
+            p => panic!("{p:?}"),
+        }
+    }
+
+    #[test]
+    fn vod_fields_on_the_payload_itself() {
+        let body = r#"{"EventType":311,"EventInfo":{"Payload":{"Status":"1","Errmsg":"x","FileId":"f9"}}}"#;
+        let r = recording(command::FOLLOW_CLOUD_RECORDING_CHANGED, body);
+        match r.info.payload {
+            RecordingPayload::VodCommitted {
+                status,
+                errmsg,
+                vod,
+            } => {
+                assert_eq!(status, Some(1));
+                assert_eq!(errmsg.as_deref(), Some("x"));
+                assert_eq!(vod.unwrap().file_id.as_deref(), Some("f9"));
+            }
+            p => panic!("{p:?}"),
+        }
+    }
+
+    #[test]
+    fn every_known_event_type_has_its_variant() {
+        type Check = fn(&RecordingPayload) -> bool;
+        let cases: [(u32, &str, Check); 16] = [
+            (301, r#"{"Status":1}"#, |p| {
+                *p == RecordingPayload::RecorderStarted { status: Some(1) }
+            }),
+            (302, r#"{"LeaveCode":99}"#, |p| {
+                *p == RecordingPayload::RecorderStopped {
+                    leave_code: Some(99),
+                }
+            }),
+            (303, r#"{"Status":0}"#, |p| {
+                *p == RecordingPayload::UploadStarted { status: Some(0) }
+            }),
+            (304, r#"{"FileList":"a.m3u8"}"#, |p| {
+                *p == RecordingPayload::FileInfo {
+                    file_list: vec!["a.m3u8".into()],
+                }
+            }),
+            (305, r#"{"LeaveCode":2}"#, |p| {
+                *p == RecordingPayload::UploadStopped { status: Some(2) }
+            }),
+            (306, r#"{"Status":0}"#, |p| {
+                *p == RecordingPayload::Failover { status: Some(0) }
+            }),
+            (
+                307,
+                r#"{"FileName":"f.m3u8","UserId":"u","TrackType":"audio_video","BeginTimeStamp":"1622186279144"}"#,
+                |p| {
+                    *p == RecordingPayload::FileSlice {
+                        file_name: Some("f.m3u8".into()),
+                        user_id: Some("u".into()),
+                        track_type: Some("audio_video".into()),
+                        begin_timestamp: Some(1622186279144),
+                    }
+                },
+            ),
+            (308, r#"{"Code":"InternalError","Message":"m"}"#, |p| {
+                *p == RecordingPayload::UploadError {
+                    code: Some("InternalError".into()),
+                    message: Some("m".into()),
+                }
+            }),
+            (309, r#"{"Url":"http://x"}"#, |p| {
+                *p == RecordingPayload::ImageDownloadError {
+                    url: Some("http://x".into()),
+                }
+            }),
+            (
+                310,
+                r#"{"Status":0,"FileList":["a.mp4"],"FileMessage":[{"FileName":"a.mp4","UserId":"","TrackType":"audio_video","MediaId":"mix","StartTimeStamp":1,"EndTimeStamp":2}]}"#,
+                |p| {
+                    matches!(p, RecordingPayload::Mp4Stopped { status: Some(0), file_list, files }
+                    if file_list == &["a.mp4"] && files.len() == 1 && files[0].media_id.as_deref() == Some("mix"))
+                },
+            ),
+            (311, r#"{"Status":2,"Errmsg":"e"}"#, |p| {
+                *p == RecordingPayload::VodCommitted {
+                    status: Some(2),
+                    errmsg: Some("e".into()),
+                    vod: None,
+                }
+            }),
+            (312, r#"{"Status":0}"#, |p| {
+                *p == RecordingPayload::VodStopped { status: Some(0) }
+            }),
+            (801, r#"{"Status":1,"EventMessage":"ok"}"#, |p| {
+                *p == RecordingPayload::WebRecordingStarted {
+                    status: Some(1),
+                    message: Some("ok".into()),
+                }
+            }),
+            (802, r#"{"Status":1}"#, |p| {
+                *p == RecordingPayload::WebRecordingStopped {
+                    status: Some(1),
+                    message: None,
+                }
+            }),
+            (803, r#"{"Status":2}"#, |p| {
+                *p == RecordingPayload::WebRecordingUpdated {
+                    status: Some(2),
+                    message: None,
+                }
+            }),
+            (804, r#"{"Status":2}"#, |p| {
+                *p == RecordingPayload::WebRecordingResourceLimit {
+                    status: Some(2),
+                    message: None,
+                }
+            }),
+        ];
+        for (event_type, payload, check) in cases {
+            let body = format!(
+                r#"{{"EventGroupId":3,"EventType":{event_type},"EventInfo":{{"Payload":{payload}}}}}"#
+            );
+            let r = recording(command::FOLLOW_CLOUD_RECORDING_CHANGED, &body);
+            assert!(check(&r.info.payload), "{event_type}: {:?}", r.info.payload);
+        }
+    }
+
+    #[test]
+    fn unknown_event_type_keeps_the_payload() {
+        let body = r#"{"EventGroupId":3,"EventType":399,"EventInfo":{"Payload":{"New":[1,2]},"Extra":true},"Future":1}"#;
+        let r = recording(command::FOLLOW_CLOUD_RECORDING_CHANGED, body);
+        assert_eq!(r.event_type, 399);
+        assert_eq!(
+            r.info.payload,
+            RecordingPayload::Unknown {
+                raw: serde_json::json!({"New":[1,2]})
+            }
+        );
+    }
+
+    #[test]
+    fn unknown_command_is_delivered_with_its_json() {
+        let body =
+            br#"{"CallbackCommand":"Live.CallbackAfterCreateRoom","RoomInfo":{"RoomId":"r"}}"#;
+        match parse("Live.CallbackAfterCreateRoom", body).unwrap() {
+            Event::Unknown(u) => {
+                assert_eq!(u.command, "Live.CallbackAfterCreateRoom");
+                assert_eq!(u.json["RoomInfo"]["RoomId"], "r");
+            }
+            e => panic!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn shape_errors() {
+        let f = command::FOLLOW_CLOUD_RECORDING_CHANGED;
+        assert_eq!(parse(f, b""), Err(Rejection::InvalidJson));
+        assert_eq!(parse(f, b"{"), Err(Rejection::InvalidJson));
+        assert_eq!(parse(f, b"{}x"), Err(Rejection::InvalidJson));
+        assert_eq!(parse(f, b"[1,2]"), Err(Rejection::NotAnObject));
+        assert_eq!(parse(f, b" 42 "), Err(Rejection::NotAnObject));
+        assert_eq!(parse(f, b"\xff\xfe"), Err(Rejection::InvalidJson));
+        assert_eq!(parse(f, b"{}"), Err(Rejection::InvalidEvent));
+        assert_eq!(
+            parse(f, br#"{"EventType":"x","EventInfo":{}}"#),
+            Err(Rejection::InvalidEvent)
+        );
+        assert_eq!(
+            parse(
+                f,
+                br#"{"EventType":301,"EventInfo":{"Payload":{"Status":{}}}}"#
+            ),
+            Err(Rejection::InvalidEvent)
+        );
+        assert_eq!(parse("X.Y", b"[]"), Err(Rejection::NotAnObject));
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(parse("X.Y", deep.as_bytes()), Err(Rejection::InvalidJson));
+        // Skipped (unknown) fields are walked without recursion, so deep nesting there is
+        // valid JSON of the wrong shape, and no stack risk either way.
+        assert_eq!(parse(f, deep.as_bytes()), Err(Rejection::InvalidEvent));
+    }
+
+    #[test]
+    fn body_command_must_match_the_query() {
+        assert_eq!(
+            parse(command::LIVE_CLOUD_RECORDING_CHANGED, SEED.as_bytes()),
+            Err(Rejection::CommandMismatch)
+        );
+        assert_eq!(
+            parse(
+                "Live.CallbackAfterCreateRoom",
+                br#"{"CallbackCommand":"Live.Other"}"#
+            ),
+            Err(Rejection::CommandMismatch)
+        );
+        assert_eq!(
+            parse("Live.CallbackAfterCreateRoom", br#"{"CallbackCommand":7}"#),
+            Err(Rejection::CommandMismatch)
+        );
+        // Absent in the body: the query names the command.
+        assert!(parse("Live.CallbackAfterCreateRoom", br#"{"RoomId":"r"}"#).is_ok());
+    }
+}

@@ -1,0 +1,492 @@
+//! The cloud-recording status webhook (PROTOCOL §4.19, §5): `Follow.` /
+//! `Live.CallbackAfterCloudRecordingChanged` and TUICallKit's `Call.CallbackAfterRecordChanged`.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::lenient::{self, RoomId};
+use crate::Rejection;
+
+/// A cloud-recording (EventGroupId 3) or web-page-recording (EventGroupId 8) status change.
+///
+/// The same event arrives under several command names; [`RecordingEvent::call`] is set
+/// when it came through TUICallKit's `Call.*` variant, whose body wraps the event in a
+/// `Callback` object next to a `CallId`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RecordingEvent {
+    /// `EventGroupId`: 3 for cloud recording, 8 for web-page recording.
+    pub event_group_id: Option<u32>,
+    /// `EventType`: 301–312 for cloud recording, 801–804 for web-page recording.
+    pub event_type: u32,
+    /// `CallbackTs`: when Tencent sent the callback, in Unix milliseconds.
+    pub callback_ts: Option<u64>,
+    /// `EventInfo`: which room, task and robot, and the per-type payload.
+    pub info: RecordingEventInfo,
+    /// Set for `Call.CallbackAfterRecordChanged` (TUICallKit).
+    pub call: Option<CallRecording>,
+}
+
+/// The `EventInfo` object of a recording event.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RecordingEventInfo {
+    /// `RoomId`, a string or a number as the client created it.
+    pub room_id: Option<RoomId>,
+    /// `EventTs`: event time in Unix seconds (deprecated by Tencent; prefer `event_ms_ts`).
+    pub event_ts: Option<u64>,
+    /// `EventMsTs`: event time in Unix milliseconds.
+    pub event_ms_ts: Option<u64>,
+    /// `UserId`: the recording robot's user id.
+    pub user_id: Option<String>,
+    /// `TaskId`: the recording task.
+    pub task_id: Option<String>,
+    /// `Payload`, typed by `EventType`.
+    pub payload: RecordingPayload,
+}
+
+/// The TUICallKit wrapper fields of `Call.CallbackAfterRecordChanged`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallRecording {
+    /// `CallId`: the call the recording belongs to.
+    pub call_id: Option<String>,
+    /// `Callback.KitType` (meaning not documented by Tencent; kept as sent).
+    pub kit_type: Option<i64>,
+    /// `EventTime`: when the webhook fired, in Unix milliseconds.
+    pub event_time: Option<u64>,
+}
+
+/// The `Payload` of a recording event, by `EventType` (PROTOCOL §5). Status codes are kept
+/// as the numbers Tencent sends; their meaning is documented on each variant.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum RecordingPayload {
+    /// 301 `RECORDER_START`: `status` 0 started, 1 failed to start.
+    RecorderStarted {
+        /// `Status`.
+        status: Option<i64>,
+    },
+    /// 302 `RECORDER_STOP`: `leave_code` 0 stopped by API, 1 robot kicked by you, 2 room
+    /// dissolved by you, 3 robot kicked by the server, 4 room dissolved by the server,
+    /// 99 no other stream left, 100 room timeout, 101 same user re-entered the room.
+    RecorderStopped {
+        /// `LeaveCode`.
+        leave_code: Option<i64>,
+    },
+    /// 303 `UPLOAD_START`: `status` 0 started, 1 failed.
+    UploadStarted {
+        /// `Status`.
+        status: Option<i64>,
+    },
+    /// 304 `FILE_INFO`: the first M3U8 file was generated and uploaded.
+    FileInfo {
+        /// `FileList`: the M3U8 file name(s).
+        file_list: Vec<String>,
+    },
+    /// 305 `UPLOAD_STOP`: `status` 0 all files uploaded, 1 some files left on the server or
+    /// backup storage, 2 those files were since recovered and uploaded. (One Tencent table
+    /// calls the field `LeaveCode`; it is read as a fallback.)
+    UploadStopped {
+        /// `Status` (or `LeaveCode`).
+        status: Option<i64>,
+    },
+    /// 306 `FAILOVER`: `status` 0 the task migrated to a new instance.
+    Failover {
+        /// `Status`.
+        status: Option<i64>,
+    },
+    /// 307 `FILE_SLICE`: an M3U8 file was generated (first TS slice).
+    FileSlice {
+        /// `FileName`.
+        file_name: Option<String>,
+        /// `UserId` of the recorded stream.
+        user_id: Option<String>,
+        /// `TrackType`: `audio`, `video` or `audio_video`.
+        track_type: Option<String>,
+        /// `BeginTimeStamp`, Unix milliseconds.
+        begin_timestamp: Option<u64>,
+    },
+    /// 308 `UPLOAD_ERROR` (older docs only): the storage provider's error.
+    UploadError {
+        /// `Code`.
+        code: Option<String>,
+        /// `Message`.
+        message: Option<String>,
+    },
+    /// 309 `DOWNLOAD_IMAGE_ERROR`: an image (watermark, background) failed to download.
+    ImageDownloadError {
+        /// `Url`.
+        url: Option<String>,
+    },
+    /// 310 `MP4_STOP`: an MP4 task ended (may fire once per file): `status` 0 all uploaded,
+    /// 1 some files left on the server or backup storage, 2 abnormal exit.
+    Mp4Stopped {
+        /// `Status`.
+        status: Option<i64>,
+        /// `FileList`.
+        file_list: Vec<String>,
+        /// `FileMessage`.
+        files: Vec<RecordedFile>,
+    },
+    /// 311 `VOD_COMMIT`: a file was committed to VOD: `status` 0 uploaded, 1 left on the
+    /// server or backup storage, 2 upload or VOD task abnormal. Allow 30 s to 3 min
+    /// before the file is fully usable.
+    VodCommitted {
+        /// `Status`.
+        status: Option<i64>,
+        /// `Errmsg`, when `status` is not 0.
+        errmsg: Option<String>,
+        /// `TencentVod` (read from `Payload.TencentVod`, or from the payload itself as one
+        /// Tencent table places the fields).
+        vod: Option<TencentVod>,
+    },
+    /// 312 `VOD_STOP`: the VOD task finished: `status` 0 normal, 1 abnormal.
+    VodStopped {
+        /// `Status`.
+        status: Option<i64>,
+    },
+    /// 801 web-page recording `START`: `status` 1 ok, 2 failed to start, 3 abnormal exit,
+    /// 4 migrated, 5 exception, stopped.
+    WebRecordingStarted {
+        /// `Status`.
+        status: Option<i64>,
+        /// `EventMessage`.
+        message: Option<String>,
+    },
+    /// 802 web-page recording `STOP`: `status` 1 normal end.
+    WebRecordingStopped {
+        /// `Status`.
+        status: Option<i64>,
+        /// `EventMessage`.
+        message: Option<String>,
+    },
+    /// 803 web-page recording `STATUS_UPDATE`: `status` 1 page refresh, 2 paused, 3 resumed.
+    WebRecordingUpdated {
+        /// `Status`.
+        status: Option<i64>,
+        /// `EventMessage`.
+        message: Option<String>,
+    },
+    /// 804 web-page recording `RESOURCE_LIMIT`: `status` 1 maximum duration reached,
+    /// 2 stream above the maximum resolution.
+    WebRecordingResourceLimit {
+        /// `Status`.
+        status: Option<i64>,
+        /// `EventMessage`.
+        message: Option<String>,
+    },
+    /// An `EventType` this version does not know, with the payload as sent.
+    Unknown {
+        /// The `Payload` object as sent (`Null` when absent).
+        raw: serde_json::Value,
+    },
+}
+
+impl RecordingPayload {
+    /// The `Status` code, for the variants that carry one.
+    pub fn status(&self) -> Option<i64> {
+        match self {
+            Self::RecorderStarted { status }
+            | Self::UploadStarted { status }
+            | Self::UploadStopped { status }
+            | Self::Failover { status }
+            | Self::Mp4Stopped { status, .. }
+            | Self::VodCommitted { status, .. }
+            | Self::VodStopped { status }
+            | Self::WebRecordingStarted { status, .. }
+            | Self::WebRecordingStopped { status, .. }
+            | Self::WebRecordingUpdated { status, .. }
+            | Self::WebRecordingResourceLimit { status, .. } => *status,
+            Self::RecorderStopped { leave_code } => *leave_code,
+            _ => None,
+        }
+    }
+}
+
+/// One entry of `FileMessage` (event 310).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct RecordedFile {
+    /// `FileName`.
+    #[serde(rename = "FileName", default, deserialize_with = "lenient::opt_string")]
+    pub file_name: Option<String>,
+    /// `UserId` (empty in mixed-stream mode).
+    #[serde(rename = "UserId", default, deserialize_with = "lenient::opt_string")]
+    pub user_id: Option<String>,
+    /// `TrackType`: `audio`, `video` or `audio_video`.
+    #[serde(
+        rename = "TrackType",
+        default,
+        deserialize_with = "lenient::opt_string"
+    )]
+    pub track_type: Option<String>,
+    /// `MediaId`: `main`, `aux` or `mix`.
+    #[serde(rename = "MediaId", default, deserialize_with = "lenient::opt_string")]
+    pub media_id: Option<String>,
+    /// `StartTimeStamp`, Unix milliseconds.
+    #[serde(
+        rename = "StartTimeStamp",
+        default,
+        deserialize_with = "lenient::opt_u64"
+    )]
+    pub start_timestamp: Option<u64>,
+    /// `EndTimeStamp`, Unix milliseconds.
+    #[serde(
+        rename = "EndTimeStamp",
+        default,
+        deserialize_with = "lenient::opt_u64"
+    )]
+    pub end_timestamp: Option<u64>,
+}
+
+/// `TencentVod` of event 311: where the committed file lives in VOD.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct TencentVod {
+    /// `UserId`.
+    #[serde(rename = "UserId", default, deserialize_with = "lenient::opt_string")]
+    pub user_id: Option<String>,
+    /// `TrackType`.
+    #[serde(
+        rename = "TrackType",
+        default,
+        deserialize_with = "lenient::opt_string"
+    )]
+    pub track_type: Option<String>,
+    /// `MediaId`.
+    #[serde(rename = "MediaId", default, deserialize_with = "lenient::opt_string")]
+    pub media_id: Option<String>,
+    /// `FileId`: the VOD file id.
+    #[serde(rename = "FileId", default, deserialize_with = "lenient::opt_string")]
+    pub file_id: Option<String>,
+    /// `VideoUrl`: the playback URL.
+    #[serde(rename = "VideoUrl", default, deserialize_with = "lenient::opt_string")]
+    pub video_url: Option<String>,
+    /// `CacheFile`.
+    #[serde(
+        rename = "CacheFile",
+        default,
+        deserialize_with = "lenient::opt_string"
+    )]
+    pub cache_file: Option<String>,
+    /// `StartTimeStamp`, Unix milliseconds.
+    #[serde(
+        rename = "StartTimeStamp",
+        default,
+        deserialize_with = "lenient::opt_u64"
+    )]
+    pub start_timestamp: Option<u64>,
+    /// `EndTimeStamp`, Unix milliseconds.
+    #[serde(
+        rename = "EndTimeStamp",
+        default,
+        deserialize_with = "lenient::opt_u64"
+    )]
+    pub end_timestamp: Option<u64>,
+}
+
+// ---- wire shapes ---------------------------------------------------------------------
+
+/// The flat body of `Follow.`/`Live.CallbackAfterCloudRecordingChanged`, and the
+/// `Callback` object of the `Call.` variant.
+#[derive(Deserialize)]
+pub(super) struct WireRecording<'a> {
+    #[serde(rename = "CallbackCommand", borrow, default)]
+    pub(super) command: Option<Cow<'a, str>>,
+    #[serde(
+        rename = "EventGroupId",
+        default,
+        deserialize_with = "lenient::opt_u32"
+    )]
+    group: Option<u32>,
+    #[serde(rename = "EventType", deserialize_with = "lenient::u32_required")]
+    event_type: u32,
+    #[serde(rename = "CallbackTs", default, deserialize_with = "lenient::opt_u64")]
+    callback_ts: Option<u64>,
+    #[serde(rename = "EventInfo", borrow)]
+    info: WireInfo<'a>,
+    #[serde(rename = "KitType", default, deserialize_with = "lenient::opt_i64")]
+    kit_type: Option<i64>,
+}
+
+/// The body of `Call.CallbackAfterRecordChanged`.
+#[derive(Deserialize)]
+pub(super) struct WireCallRecording<'a> {
+    #[serde(rename = "CallbackCommand", borrow, default)]
+    pub(super) command: Option<Cow<'a, str>>,
+    #[serde(rename = "CallId", default, deserialize_with = "lenient::opt_string")]
+    call_id: Option<String>,
+    #[serde(rename = "Callback", borrow)]
+    callback: WireRecording<'a>,
+    #[serde(rename = "EventTime", default, deserialize_with = "lenient::opt_u64")]
+    event_time: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct WireInfo<'a> {
+    #[serde(rename = "RoomId", default)]
+    room_id: Option<RoomId>,
+    #[serde(rename = "EventTs", default, deserialize_with = "lenient::opt_u64")]
+    event_ts: Option<u64>,
+    #[serde(rename = "EventMsTs", default, deserialize_with = "lenient::opt_u64")]
+    event_ms_ts: Option<u64>,
+    #[serde(rename = "UserId", default, deserialize_with = "lenient::opt_string")]
+    user_id: Option<String>,
+    #[serde(rename = "TaskId", default, deserialize_with = "lenient::opt_string")]
+    task_id: Option<String>,
+    #[serde(rename = "Payload", borrow, default)]
+    payload: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct WirePayload {
+    #[serde(rename = "Status", deserialize_with = "lenient::opt_i64")]
+    status: Option<i64>,
+    #[serde(rename = "LeaveCode", deserialize_with = "lenient::opt_i64")]
+    leave_code: Option<i64>,
+    #[serde(rename = "FileList", deserialize_with = "lenient::string_list")]
+    file_list: Vec<String>,
+    #[serde(rename = "FileName", deserialize_with = "lenient::opt_string")]
+    file_name: Option<String>,
+    #[serde(rename = "UserId", deserialize_with = "lenient::opt_string")]
+    user_id: Option<String>,
+    #[serde(rename = "TrackType", deserialize_with = "lenient::opt_string")]
+    track_type: Option<String>,
+    #[serde(rename = "BeginTimeStamp", deserialize_with = "lenient::opt_u64")]
+    begin_timestamp: Option<u64>,
+    #[serde(rename = "Code", deserialize_with = "lenient::opt_string")]
+    code: Option<String>,
+    #[serde(rename = "Message", deserialize_with = "lenient::opt_string")]
+    message: Option<String>,
+    #[serde(rename = "Url", deserialize_with = "lenient::opt_string")]
+    url: Option<String>,
+    #[serde(rename = "FileMessage")]
+    file_message: Option<Vec<RecordedFile>>,
+    #[serde(rename = "Errmsg", deserialize_with = "lenient::opt_string")]
+    errmsg: Option<String>,
+    #[serde(rename = "TencentVod")]
+    tencent_vod: Option<TencentVod>,
+    #[serde(rename = "FileId", deserialize_with = "lenient::opt_string")]
+    file_id: Option<String>,
+    #[serde(rename = "EventMessage", deserialize_with = "lenient::opt_string")]
+    event_message: Option<String>,
+}
+
+impl<'a> WireRecording<'a> {
+    pub(super) fn into_event(
+        self,
+        call: Option<CallRecording>,
+    ) -> Result<RecordingEvent, Rejection> {
+        let payload = decode_payload(self.event_type, self.info.payload)?;
+        let call = call.map(|c| CallRecording {
+            kit_type: self.kit_type,
+            ..c
+        });
+        Ok(RecordingEvent {
+            event_group_id: self.group,
+            event_type: self.event_type,
+            callback_ts: self.callback_ts,
+            info: RecordingEventInfo {
+                room_id: self.info.room_id,
+                event_ts: self.info.event_ts,
+                event_ms_ts: self.info.event_ms_ts,
+                user_id: self.info.user_id,
+                task_id: self.info.task_id,
+                payload,
+            },
+            call,
+        })
+    }
+}
+
+impl<'a> WireCallRecording<'a> {
+    pub(super) fn into_event(self) -> Result<RecordingEvent, Rejection> {
+        let call = CallRecording {
+            call_id: self.call_id,
+            kit_type: None,
+            event_time: self.event_time,
+        };
+        self.callback.into_event(Some(call))
+    }
+}
+
+fn decode_payload(event_type: u32, raw: Option<&RawValue>) -> Result<RecordingPayload, Rejection> {
+    let known = matches!(event_type, 301..=312 | 801..=804);
+    if !known {
+        let raw = match raw {
+            Some(r) => serde_json::from_str(r.get()).map_err(|_| Rejection::InvalidEvent)?,
+            None => serde_json::Value::Null,
+        };
+        return Ok(RecordingPayload::Unknown { raw });
+    }
+    let p: WirePayload = match raw {
+        Some(r) => serde_json::from_str(r.get()).map_err(|_| Rejection::InvalidEvent)?,
+        None => WirePayload::default(),
+    };
+    Ok(match event_type {
+        301 => RecordingPayload::RecorderStarted { status: p.status },
+        302 => RecordingPayload::RecorderStopped {
+            leave_code: p.leave_code.or(p.status),
+        },
+        303 => RecordingPayload::UploadStarted { status: p.status },
+        304 => RecordingPayload::FileInfo {
+            file_list: p.file_list,
+        },
+        305 => RecordingPayload::UploadStopped {
+            status: p.status.or(p.leave_code),
+        },
+        306 => RecordingPayload::Failover { status: p.status },
+        307 => RecordingPayload::FileSlice {
+            file_name: p.file_name,
+            user_id: p.user_id,
+            track_type: p.track_type,
+            begin_timestamp: p.begin_timestamp,
+        },
+        308 => RecordingPayload::UploadError {
+            code: p.code,
+            message: p.message,
+        },
+        309 => RecordingPayload::ImageDownloadError { url: p.url },
+        310 => RecordingPayload::Mp4Stopped {
+            status: p.status,
+            file_list: p.file_list,
+            files: p.file_message.unwrap_or_default(),
+        },
+        311 => {
+            let vod = match (p.tencent_vod, p.file_id, raw) {
+                (Some(vod), _, _) => Some(vod),
+                // One table places the VOD fields on the payload itself.
+                (None, Some(_), Some(r)) => {
+                    Some(serde_json::from_str(r.get()).map_err(|_| Rejection::InvalidEvent)?)
+                }
+                _ => None,
+            };
+            RecordingPayload::VodCommitted {
+                status: p.status,
+                errmsg: p.errmsg,
+                vod,
+            }
+        }
+        312 => RecordingPayload::VodStopped { status: p.status },
+        801 => RecordingPayload::WebRecordingStarted {
+            status: p.status,
+            message: p.event_message,
+        },
+        802 => RecordingPayload::WebRecordingStopped {
+            status: p.status,
+            message: p.event_message,
+        },
+        803 => RecordingPayload::WebRecordingUpdated {
+            status: p.status,
+            message: p.event_message,
+        },
+        _ => RecordingPayload::WebRecordingResourceLimit {
+            status: p.status,
+            message: p.event_message,
+        },
+    })
+}

@@ -1,0 +1,133 @@
+//! Receive Tencent Cloud (TRTC / TUILiveKit / Chat) webhooks safely, in any tower-based
+//! stack, with nothing framework-specific.
+//!
+//! Tencent's backend POSTs JSON to your URL with the app id and command in the query:
+//! `POST /path?SdkAppid=1400000000&CallbackCommand=Follow.CallbackAfterCloudRecordingChanged
+//! &contenttype=json&ClientIP=…&OptPlatform=…`, plus `Sign` and `RequestTime` when a
+//! callback token is configured, where `Sign = hex(SHA-256(token ‖ RequestTime))`. The
+//! receiver must check that the app id is its own, verify the signature and that
+//! `RequestTime` is within a minute of now, and answer HTTP 200 with
+//! `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`.
+//!
+//! [`WebhookService`] does all of that and calls your async callback with a verified
+//! [`Webhook`]: a [`WebhookContext`] and a typed [`Event`]. Mount it in axum, actix-web or
+//! warp with the `tencent-webhook` crate's adapters.
+//!
+//! # Example
+//!
+//! ```
+//! use tencent_webhook_core::{Ack, Event, SdkApp, Webhook, WebhookConfig, WebhookService, sign};
+//! use tower::ServiceExt;
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//!
+//! let config = WebhookConfig::builder()
+//!     .app(SdkApp::new(1400000000).token("my-callback-token"))
+//!     .build()
+//!     .unwrap();
+//! let service = WebhookService::from_fn(config, |hook: Webhook| async move {
+//!     if let Event::Recording(rec) = &hook.event {
+//!         println!("task {:?} now {:?}", rec.info.task_id, rec.info.payload);
+//!     }
+//!     Ack::ok()
+//! });
+//!
+//! // What Tencent sends:
+//! let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+//! let uri = format!(
+//!     "/callback?SdkAppid=1400000000&CallbackCommand=Follow.CallbackAfterCloudRecordingChanged\
+//!      &contenttype=json&Sign={}&RequestTime={now}",
+//!     sign("my-callback-token", now),
+//! );
+//! let body = r#"{"CallbackCommand":"Follow.CallbackAfterCloudRecordingChanged","EventGroupId":3,
+//!     "EventType":305,"EventInfo":{"RoomId":"635055","TaskId":"t1","Payload":{"Status":0}}}"#;
+//! let request = http::Request::post(uri).body(http_body_util::Full::new(bytes::Bytes::from(body))).unwrap();
+//!
+//! let response = service.oneshot(request).await.unwrap();
+//! assert_eq!(response.status(), 200);
+//! # }
+//! ```
+//!
+//! # Answers
+//!
+//! Every answer is JSON with `Content-Type: application/json` and the envelope
+//! `{"ActionStatus","ErrorCode","ErrorInfo"}`. A delivered webhook answers 200 with your
+//! callback's [`Ack`]. A refused one answers with the status and code of its
+//! [`Rejection`] (the full table is there): 400 malformed, 401 bad or stale signature,
+//! 403 foreign app id, 405 not POST, 408 body too slow, 413 body too large, 415
+//! `contenttype` not json, 500 callback panicked or failed, 503 callback past its
+//! deadline. Nothing reaches the callback unless every check passed.
+//!
+//! # Slow work: acknowledge first
+//!
+//! Tencent waits 2 s for Chat/Live webhooks and 5 s for TRTC callbacks. Do slow work
+//! after answering: hand the event to a queue or a task and return [`Ack::ok`] at once.
+//!
+//! ```
+//! use tencent_webhook_core::{Ack, SdkApp, Webhook, WebhookConfig, WebhookService};
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let (tx, mut rx) = tokio::sync::mpsc::channel::<Webhook>(1024);
+//! tokio::spawn(async move {
+//!     while let Some(hook) = rx.recv().await {
+//!         // slow work: download the recording, update the database, …
+//! #       let _ = hook;
+//!     }
+//! });
+//! let config = WebhookConfig::builder().app(SdkApp::new(1400000000).token("t")).build().unwrap();
+//! let service = WebhookService::from_fn(config, move |hook: Webhook| {
+//!     let tx = tx.clone();
+//!     async move {
+//!         // A full queue answers FAIL, so the event is not silently lost.
+//!         match tx.try_send(hook) {
+//!             Ok(()) => Ack::ok(),
+//!             Err(_) => Ack::fail(1, "busy"),
+//!         }
+//!     }
+//! });
+//! # let _ = service;
+//! # }
+//! ```
+//!
+//! # Runtime
+//!
+//! The body timeout and callback deadline use tokio timers: run the service on a tokio
+//! runtime with time enabled (axum, actix-web and warp all do).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod ack;
+mod body;
+mod callback;
+mod config;
+mod context;
+mod envelope;
+mod event;
+mod future;
+mod layer;
+mod platform;
+mod query;
+mod rejection;
+mod service;
+mod signature;
+#[cfg(feature = "test-util")]
+pub mod test_util;
+
+pub use ack::{Ack, IntoAck};
+pub use callback::CallbackFn;
+pub use config::{
+    Clock, ConfigError, DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_REPLAY_WINDOW, SdkApp,
+    SystemClock, WebhookConfig, WebhookConfigBuilder,
+};
+pub use context::{Webhook, WebhookContext};
+pub use envelope::WebhookResponse;
+pub use event::{
+    CallRecording, Event, RecordedFile, RecordingEvent, RecordingEventInfo, RecordingPayload,
+    RoomId, TencentVod, UnknownEvent, command,
+};
+pub use future::ResponseFuture;
+pub use layer::WebhookLayer;
+pub use platform::OptPlatform;
+pub use rejection::Rejection;
+pub use service::{Admission, BoxError, WebhookService};
+pub use signature::sign;

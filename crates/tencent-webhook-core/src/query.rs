@@ -1,0 +1,137 @@
+//! The webhook query string (PROTOCOL §0.7, §1.1): parsed with a real
+//! `application/x-www-form-urlencoded` parser, names matched case-insensitively.
+
+use std::borrow::Cow;
+
+use crate::Rejection;
+
+/// The query parameters of one webhook request, borrowed from the URI where possible.
+#[derive(Debug, Default)]
+pub(crate) struct CallbackQuery<'a> {
+    pub(crate) sdk_app_id: Option<Cow<'a, str>>,
+    pub(crate) command: Option<Cow<'a, str>>,
+    pub(crate) content_type: Option<Cow<'a, str>>,
+    pub(crate) client_ip: Option<Cow<'a, str>>,
+    pub(crate) opt_platform: Option<Cow<'a, str>>,
+    pub(crate) sign: Option<Cow<'a, str>>,
+    pub(crate) request_time: Option<Cow<'a, str>>,
+}
+
+impl<'a> CallbackQuery<'a> {
+    /// Parse a raw query string (without the leading `?`).
+    ///
+    /// Security-relevant parameters (`SdkAppid`, `CallbackCommand`, `contenttype`, `Sign`,
+    /// `RequestTime`) given twice are rejected; for the informational `ClientIP` and
+    /// `OptPlatform` the first value wins. Unknown parameters are ignored.
+    pub(crate) fn parse(query: &'a str) -> Result<Self, Rejection> {
+        let mut q = Self::default();
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            let (slot, canonical, strict) = match () {
+                _ if name.eq_ignore_ascii_case("SdkAppid") => (&mut q.sdk_app_id, "SdkAppid", true),
+                // `WebhookCommand` is the name one revision of the TUILiveKit overview uses
+                // (PROTOCOL §1.1, UNCONFIRMED that it is ever sent); it is an alias.
+                _ if name.eq_ignore_ascii_case("CallbackCommand")
+                    || name.eq_ignore_ascii_case("WebhookCommand") =>
+                {
+                    (&mut q.command, "CallbackCommand", true)
+                }
+                _ if name.eq_ignore_ascii_case("contenttype") => {
+                    (&mut q.content_type, "contenttype", true)
+                }
+                _ if name.eq_ignore_ascii_case("Sign") => (&mut q.sign, "Sign", true),
+                _ if name.eq_ignore_ascii_case("RequestTime") => {
+                    (&mut q.request_time, "RequestTime", true)
+                }
+                _ if name.eq_ignore_ascii_case("ClientIP") => (&mut q.client_ip, "ClientIP", false),
+                _ if name.eq_ignore_ascii_case("OptPlatform") => {
+                    (&mut q.opt_platform, "OptPlatform", false)
+                }
+                _ => continue,
+            };
+            match slot {
+                Some(_) if strict => return Err(Rejection::DuplicateParameter(canonical)),
+                Some(_) => {}
+                None => *slot = Some(value),
+            }
+        }
+        Ok(q)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_tencents_query() {
+        let q = CallbackQuery::parse(
+            "SdkAppid=1400000000&CallbackCommand=Follow.CallbackAfterCloudRecordingChanged\
+             &contenttype=json&ClientIP=10.0.0.1&OptPlatform=RESTAPI&Sign=abc&RequestTime=1669872112",
+        )
+        .unwrap();
+        assert_eq!(q.sdk_app_id.as_deref(), Some("1400000000"));
+        assert_eq!(
+            q.command.as_deref(),
+            Some("Follow.CallbackAfterCloudRecordingChanged")
+        );
+        assert_eq!(q.content_type.as_deref(), Some("json"));
+        assert_eq!(q.client_ip.as_deref(), Some("10.0.0.1"));
+        assert_eq!(q.opt_platform.as_deref(), Some("RESTAPI"));
+        assert_eq!(q.sign.as_deref(), Some("abc"));
+        assert_eq!(q.request_time.as_deref(), Some("1669872112"));
+    }
+
+    #[test]
+    fn names_are_case_insensitive_and_values_percent_decoded() {
+        let q = CallbackQuery::parse(
+            "sdkappid=14%30&SDKAPPID_other=1&callbackcommand=Live%2ECallback&clientip=%3A%3A1",
+        )
+        .unwrap();
+        assert_eq!(q.sdk_app_id.as_deref(), Some("140"));
+        assert_eq!(q.command.as_deref(), Some("Live.Callback"));
+        assert_eq!(q.client_ip.as_deref(), Some("::1"));
+    }
+
+    #[test]
+    fn duplicate_security_parameters_are_rejected() {
+        for query in [
+            "SdkAppid=1&SdkAppId=2",
+            "Sign=a&sign=b",
+            "RequestTime=1&RequestTime=1",
+            "CallbackCommand=a&WebhookCommand=a",
+            "contenttype=json&ContentType=json",
+        ] {
+            assert!(
+                matches!(
+                    CallbackQuery::parse(query),
+                    Err(Rejection::DuplicateParameter(_))
+                ),
+                "{query}"
+            );
+        }
+    }
+
+    #[test]
+    fn informational_duplicates_keep_the_first() {
+        let q = CallbackQuery::parse("ClientIP=1.1.1.1&ClientIP=2.2.2.2").unwrap();
+        assert_eq!(q.client_ip.as_deref(), Some("1.1.1.1"));
+    }
+
+    #[test]
+    fn garbage_does_not_panic() {
+        for query in [
+            "",
+            "&&&",
+            "=",
+            "%",
+            "%zz=%zz",
+            "a=b=c",
+            "\u{0}=\u{0}",
+            "SdkAppid",
+        ] {
+            let _ = CallbackQuery::parse(query);
+        }
+        let q = CallbackQuery::parse("SdkAppid").unwrap();
+        assert_eq!(q.sdk_app_id.as_deref(), Some(""));
+    }
+}

@@ -1,0 +1,245 @@
+//! The callback-token signature: `Sign = hex(SHA-256(Token ‖ RequestTime))`.
+//!
+//! This module is the only place a signature is computed or checked (PROTOCOL §1.1).
+//! The check is constant-time in the signature's content: every configured token is
+//! compared, and a malformed or wrong-length `Sign` takes the same comparison path
+//! against a zeroed buffer.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use sha2::{Digest, Sha256};
+use subtle::{Choice, ConstantTimeEq};
+
+use crate::Rejection;
+
+/// Shortest and longest callback token Tencent accepts (`set_callback_token`, PROTOCOL §1.2).
+pub(crate) const TOKEN_LEN: std::ops::RangeInclusive<usize> = 1..=128;
+
+/// Compute `Sign` for a token and a `RequestTime`, exactly as Tencent's backend does:
+/// lower-case hex of SHA-256 over the token immediately followed by the decimal
+/// `RequestTime` string.
+///
+/// ```
+/// // The vector from Tencent's documentation.
+/// assert_eq!(
+///     tencent_webhook_core::sign("xxxxyyyy", 1669872112),
+///     "17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061",
+/// );
+/// ```
+pub fn sign(token: &str, request_time: u64) -> String {
+    let digest = Sha256::new()
+        .chain_update(token.as_bytes())
+        .chain_update(request_time.to_string().as_bytes())
+        .finalize();
+    hex::encode(digest.as_slice())
+}
+
+/// A callback token, kept only as the SHA-256 state after absorbing it: the token text
+/// itself is not stored, and `Debug` prints `[redacted]`.
+#[derive(Clone)]
+pub(crate) struct CallbackToken {
+    prefix: Sha256,
+}
+
+impl CallbackToken {
+    pub(crate) fn new(token: &str) -> Self {
+        Self {
+            prefix: Sha256::new().chain_update(token.as_bytes()),
+        }
+    }
+
+    fn digest(&self, request_time: &str) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        out.copy_from_slice(
+            self.prefix
+                .clone()
+                .chain_update(request_time.as_bytes())
+                .finalize()
+                .as_slice(),
+        );
+        out
+    }
+}
+
+impl fmt::Debug for CallbackToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Check `Sign` and `RequestTime` (as sent in the query) against the app's tokens and the
+/// replay window around `now`.
+pub(crate) fn verify(
+    tokens: &[CallbackToken],
+    sign: &str,
+    request_time: &str,
+    now: SystemTime,
+    window: Duration,
+) -> Result<u64, Rejection> {
+    // Decode the presented signature. A malformed or wrong-length value leaves `provided`
+    // zeroed and `well_formed` false, and still goes through every comparison below.
+    let mut provided = [0u8; 32];
+    let well_formed = Choice::from(u8::from(
+        sign.len() == 64 && hex::decode_to_slice(sign, &mut provided).is_ok(),
+    ));
+    let mut matched = Choice::from(0);
+    for token in tokens {
+        matched |= token.digest(request_time).ct_eq(&provided);
+    }
+    if !bool::from(well_formed & matched) {
+        return Err(Rejection::BadSignature);
+    }
+    // The signature covers RequestTime, so a valid Sign with an old time is a replay.
+    let time = parse_request_time(request_time).ok_or(Rejection::InvalidRequestTime)?;
+    let now = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    if now.abs_diff(time) > window.as_secs() {
+        return Err(Rejection::StaleRequestTime);
+    }
+    Ok(time)
+}
+
+/// A Unix time in seconds: 1 to 19 ASCII digits, nothing else (no sign, no spaces).
+pub(crate) fn parse_request_time(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC_SIGN: &str = "17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061";
+    const WINDOW: Duration = Duration::from_secs(60);
+
+    fn at(secs: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    #[test]
+    fn doc_vector() {
+        assert_eq!(sign("xxxxyyyy", 1669872112), DOC_SIGN);
+        let tokens = [CallbackToken::new("xxxxyyyy")];
+        assert_eq!(
+            verify(&tokens, DOC_SIGN, "1669872112", at(1669872112), WINDOW),
+            Ok(1669872112)
+        );
+    }
+
+    #[test]
+    fn upper_case_hex_is_accepted() {
+        let tokens = [CallbackToken::new("xxxxyyyy")];
+        let upper = DOC_SIGN.to_ascii_uppercase();
+        assert!(verify(&tokens, &upper, "1669872112", at(1669872112), WINDOW).is_ok());
+    }
+
+    #[test]
+    fn any_configured_token_is_accepted() {
+        let tokens = [
+            CallbackToken::new("new-token"),
+            CallbackToken::new("xxxxyyyy"),
+        ];
+        assert!(verify(&tokens, DOC_SIGN, "1669872112", at(1669872112), WINDOW).is_ok());
+    }
+
+    #[test]
+    fn wrong_token_or_sign_is_rejected() {
+        let tokens = [CallbackToken::new("xxxxyyyz")];
+        assert_eq!(
+            verify(&tokens, DOC_SIGN, "1669872112", at(1669872112), WINDOW),
+            Err(Rejection::BadSignature)
+        );
+        let tokens = [CallbackToken::new("xxxxyyyy")];
+        for bad in [
+            "",
+            "00",
+            &DOC_SIGN[..63],
+            &format!("{DOC_SIGN}0"),
+            &DOC_SIGN.replace('1', "g"),
+        ] {
+            assert_eq!(
+                verify(&tokens, bad, "1669872112", at(1669872112), WINDOW),
+                Err(Rejection::BadSignature),
+                "{bad}"
+            );
+        }
+        // The signature binds the time: another RequestTime with the same Sign fails.
+        assert_eq!(
+            verify(&tokens, DOC_SIGN, "1669872113", at(1669872112), WINDOW),
+            Err(Rejection::BadSignature)
+        );
+    }
+
+    #[test]
+    fn no_tokens_never_verifies() {
+        assert_eq!(
+            verify(&[], DOC_SIGN, "1669872112", at(1669872112), WINDOW),
+            Err(Rejection::BadSignature)
+        );
+    }
+
+    #[test]
+    fn window_applies_in_both_directions() {
+        let tokens = [CallbackToken::new("xxxxyyyy")];
+        let t = 1669872112;
+        assert!(verify(&tokens, DOC_SIGN, "1669872112", at(t + 60), WINDOW).is_ok());
+        assert!(verify(&tokens, DOC_SIGN, "1669872112", at(t - 60), WINDOW).is_ok());
+        assert_eq!(
+            verify(&tokens, DOC_SIGN, "1669872112", at(t + 61), WINDOW),
+            Err(Rejection::StaleRequestTime)
+        );
+        assert_eq!(
+            verify(&tokens, DOC_SIGN, "1669872112", at(t - 61), WINDOW),
+            Err(Rejection::StaleRequestTime)
+        );
+    }
+
+    #[test]
+    fn extreme_request_times_do_not_panic() {
+        for s in [
+            "",
+            "-1",
+            "+1",
+            " 1",
+            "1e9",
+            "99999999999999999999",
+            "000000000000000000000000000001",
+        ] {
+            assert_eq!(parse_request_time(s), None, "{s}");
+        }
+        assert_eq!(parse_request_time("18446744073709551615"), None); // 20 digits
+        assert_eq!(
+            parse_request_time("9223372036854775807"),
+            Some(i64::MAX as u64)
+        );
+        // A valid signature over an absurd (but parseable) time is stale, not a panic.
+        let tokens = [CallbackToken::new("t")];
+        let far = "9223372036854775807";
+        let sig = sign("t", 9223372036854775807);
+        assert_eq!(
+            verify(&tokens, &sig, far, at(0), WINDOW),
+            Err(Rejection::StaleRequestTime)
+        );
+        // A 30-digit time signed by the real token: well-signed, but invalid.
+        let thirty = "123456789012345678901234567890";
+        let sig = hex::encode(
+            Sha256::new()
+                .chain_update(b"t")
+                .chain_update(thirty)
+                .finalize()
+                .as_slice(),
+        );
+        assert_eq!(
+            verify(&tokens, &sig, thirty, at(0), WINDOW),
+            Err(Rejection::InvalidRequestTime)
+        );
+    }
+
+    #[test]
+    fn debug_is_redacted() {
+        let t = CallbackToken::new("super-secret");
+        assert_eq!(format!("{t:?}"), "[redacted]");
+    }
+}

@@ -1,0 +1,194 @@
+//! Build requests exactly as Tencent's backend does, for your tests (feature `test-util`).
+//!
+//! ```
+//! use tencent_webhook_core::test_util::TestRequest;
+//!
+//! let req = TestRequest::recording(1400000000).token("my-token").request_time(1669872112);
+//! assert!(req.query().starts_with(
+//!     "SdkAppid=1400000000&CallbackCommand=Follow.CallbackAfterCloudRecordingChanged&contenttype=json"
+//! ));
+//! assert!(req.query().ends_with("&RequestTime=1669872112"));
+//! let http_request = req.into_request(); // an http::Request<Full<Bytes>> to `oneshot` into the service
+//! assert_eq!(http_request.method(), "POST");
+//! ```
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http::{Method, Request, header};
+use http_body_util::Full;
+
+use crate::sign;
+
+/// Sample bodies from Tencent's documentation (PROTOCOL §4, §5).
+pub mod samples {
+    /// `Follow.CallbackAfterCloudRecordingChanged`, event 305 (the documented sample).
+    pub const RECORDING_CHANGED: &str = r#"{"CallbackCommand":"Follow.CallbackAfterCloudRecordingChanged","EventGroupId":3,"EventType":305,"CallbackTs":1752580150082,"EventInfo":{"RoomId":"635055","EventTs":1752580150,"EventMsTs":1752580150081,"UserId":"user1","TaskId":"-m9-bVVU7id***K-m928oZWQndiborbEWH3zY-lIXlprc-gQvQE","Payload":{"Status":0}}}"#;
+    /// The same event under its Chinese-doc name `Live.CallbackAfterCloudRecordingChanged`.
+    pub const LIVE_RECORDING_CHANGED: &str = r#"{"CallbackCommand":"Live.CallbackAfterCloudRecordingChanged","EventGroupId":3,"EventType":305,"CallbackTs":1752580150082,"EventInfo":{"RoomId":"635055","EventTs":1752580150,"EventMsTs":1752580150081,"UserId":"user1","TaskId":"-m9-bVVU7id***K-m928oZWQndiborbEWH3zY-lIXlprc-gQvQE","Payload":{"Status":0}}}"#;
+    /// `Call.CallbackAfterRecordChanged` (TUICallKit), event 311 with a VOD file.
+    pub const CALL_RECORD_CHANGED: &str = r#"{"CallId":"ab9e1f20-6f8e-4d5b-9c2e-4a1b2c3d4e5f","Callback":{"EventGroupId":3,"EventType":311,"CallbackTs":1700000000000,"EventInfo":{"RoomId":"call-room-1","EventTs":1700000000,"EventMsTs":1700000000000,"UserId":"recorder_robot","TaskId":"task-call-1","Payload":{"Status":0,"TencentVod":{"UserId":"alice","TrackType":"audio_video","MediaId":"main","FileId":"387702299774253","VideoUrl":"http://1400000000.vod2.myqcloud.com/f0.mp4","CacheFile":"f0.mp4","StartTimeStamp":1700000000000,"EndTimeStamp":1700000060000}}},"KitType":2},"CallbackCommand":"Call.CallbackAfterRecordChanged","EventTime":1700000000001}"#;
+    /// `Live.CallbackAfterCreateRoom`: a command this version delivers as an unknown event.
+    pub const CREATE_ROOM: &str = r#"{"CallbackCommand":"Live.CallbackAfterCreateRoom","Operator_Account":"admin","RoomInfo":{"RoomId":"tandy-test-rest","RoomName":"tandy-test-rest","RoomType":"Live","Owner_Account":"user3","MaxMemberCount":300,"IsMessageDisabled":true,"CustomInfo":"custom123","IsSeatEnabled":true,"TakeSeatMode":"ApplyToTake","MaxSeatCount":16,"CreateTime":1703589922,"IsPublicVisible":true,"CoverURL":"cover url","Category":[1,2]}}"#;
+
+    /// Every sample as `(short name, CallbackCommand, body)`.
+    pub const ALL: [(&str, &str, &str); 4] = [
+        (
+            "recording",
+            "Follow.CallbackAfterCloudRecordingChanged",
+            RECORDING_CHANGED,
+        ),
+        (
+            "live-recording",
+            "Live.CallbackAfterCloudRecordingChanged",
+            LIVE_RECORDING_CHANGED,
+        ),
+        (
+            "call-recording",
+            "Call.CallbackAfterRecordChanged",
+            CALL_RECORD_CHANGED,
+        ),
+        ("create-room", "Live.CallbackAfterCreateRoom", CREATE_ROOM),
+    ];
+
+    /// The `(CallbackCommand, body)` of a sample by its short name.
+    pub fn by_name(name: &str) -> Option<(&'static str, &'static str)> {
+        ALL.iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, c, b)| (*c, *b))
+    }
+}
+
+/// A webhook request as Tencent's backend sends it: `POST path?SdkAppid=…&CallbackCommand=…
+/// &contenttype=json&ClientIP=…&OptPlatform=…[&Sign=…&RequestTime=…]` with a JSON body.
+#[derive(Clone)]
+pub struct TestRequest {
+    sdk_app_id: u64,
+    command: String,
+    body: Bytes,
+    token: Option<String>,
+    request_time: Option<u64>,
+    client_ip: Option<String>,
+    platform: Option<String>,
+    path: String,
+}
+
+impl std::fmt::Debug for TestRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestRequest")
+            .field("sdk_app_id", &self.sdk_app_id)
+            .field("command", &self.command)
+            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl TestRequest {
+    /// A request for `command` with `body`, unsigned, to `/`, with `ClientIP=127.0.0.1` and
+    /// `OptPlatform=RESTAPI`.
+    pub fn new(sdk_app_id: u64, command: impl Into<String>, body: impl Into<Bytes>) -> Self {
+        Self {
+            sdk_app_id,
+            command: command.into(),
+            body: body.into(),
+            token: None,
+            request_time: None,
+            client_ip: Some("127.0.0.1".into()),
+            platform: Some("RESTAPI".into()),
+            path: "/".into(),
+        }
+    }
+
+    /// The documented cloud-recording sample ([`samples::RECORDING_CHANGED`]).
+    pub fn recording(sdk_app_id: u64) -> Self {
+        Self::new(
+            sdk_app_id,
+            crate::command::FOLLOW_CLOUD_RECORDING_CHANGED,
+            Bytes::from_static(samples::RECORDING_CHANGED.as_bytes()),
+        )
+    }
+
+    /// Sign with this callback token (adds `Sign` and `RequestTime`).
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// The `RequestTime` to sign with, in Unix seconds (default: now, when built).
+    pub fn request_time(mut self, unix_seconds: u64) -> Self {
+        self.request_time = Some(unix_seconds);
+        self
+    }
+
+    /// `ClientIP` (`None` leaves it out).
+    pub fn client_ip(mut self, ip: Option<&str>) -> Self {
+        self.client_ip = ip.map(str::to_owned);
+        self
+    }
+
+    /// `OptPlatform` (`None` leaves it out).
+    pub fn platform(mut self, platform: Option<&str>) -> Self {
+        self.platform = platform.map(str::to_owned);
+        self
+    }
+
+    /// The request path (default `/`).
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// The body.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// The query string, in Tencent's parameter order, percent-encoded.
+    pub fn query(&self) -> String {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        q.append_pair("SdkAppid", &self.sdk_app_id.to_string());
+        q.append_pair("CallbackCommand", &self.command);
+        q.append_pair("contenttype", "json");
+        if let Some(ip) = &self.client_ip {
+            q.append_pair("ClientIP", ip);
+        }
+        if let Some(p) = &self.platform {
+            q.append_pair("OptPlatform", p);
+        }
+        if let Some(token) = &self.token {
+            let time = self.request_time.unwrap_or_else(now);
+            q.append_pair("Sign", &sign(token, time));
+            q.append_pair("RequestTime", &time.to_string());
+        }
+        q.finish()
+    }
+
+    /// Path and query, e.g. `/tencent/callback?SdkAppid=…`.
+    pub fn path_and_query(&self) -> String {
+        format!("{}?{}", self.path, self.query())
+    }
+
+    /// The `http::Request`, with `Content-Length` and `Content-Type: application/json`.
+    pub fn into_request(self) -> Request<Full<Bytes>> {
+        let uri = self.path_and_query();
+        let mut request = Request::new(Full::new(self.body.clone()));
+        *request.method_mut() = Method::POST;
+        *request.uri_mut() = uri.parse().expect("TestRequest builds a valid URI");
+        let headers = request.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        headers.insert(
+            header::CONTENT_LENGTH,
+            http::HeaderValue::from(self.body.len()),
+        );
+        request
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
