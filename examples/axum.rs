@@ -1,1 +1,35 @@
-fn main() {}
+//! An existing axum app (its own routes and state) with the Tencent webhook mounted beside
+//! them. Run: `cargo run --example axum`, then `cargo run --example send` in another
+//! terminal. Settings: see `examples/common/mod.rs` (TENCENT_SDKAPPID,
+//! TENCENT_CALLBACK_TOKEN, LISTEN_ADDR).
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use tencent_webhook::WebhookService;
+use tencent_webhook::axum::WebhookRouterExt;
+use tencent_webhook_examples::{AppState, Settings, WEBHOOK_PATH};
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let settings = Settings::from_env();
+    let state = AppState::default();
+
+    let webhook_state = state.clone();
+    let webhook = WebhookService::from_fn(settings.webhook_config(), move |hook| {
+        webhook_state.clone().on_webhook(hook)
+    });
+
+    let app = Router::new()
+        .route("/healthz", get(|State(state): State<AppState>| async move { state.health() }))
+        .with_state(state)
+        .tencent_webhook(WEBHOOK_PATH, webhook);
+
+    let listener = tokio::net::TcpListener::bind(settings.listen).await?;
+    settings.announce(listener.local_addr()?);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

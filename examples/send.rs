@@ -1,1 +1,163 @@
-fn main() {}
+//! Play Tencent's backend against a running server: build the query exactly as Tencent
+//! does, POST a sample (or a JSON file), print the HTTP status and the envelope.
+//!
+//! ```text
+//! cargo run --example send                          # the recording sample to the example's defaults
+//! cargo run --example send -- --event call-recording
+//! cargo run --example send -- --file body.json --command Live.CallbackAfterCreateRoom
+//! cargo run --example send -- --list
+//! ```
+//!
+//! Defaults match the example servers: `--url http://127.0.0.1:8080/tencent/callback`,
+//! `--app $TENCENT_SDKAPPID` (1400000000), `--token $TENCENT_CALLBACK_TOKEN` (unsigned when
+//! unset). Exit status: 0 when the answer is 200 with `"ActionStatus":"OK"`, 1 otherwise.
+
+use std::process::ExitCode;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+use tencent_webhook::test_util::{TestRequest, samples};
+use tencent_webhook_examples::{DEFAULT_LISTEN_ADDR, DEFAULT_SDKAPPID, WEBHOOK_PATH};
+
+const USAGE: &str = "usage: send [--url URL] [--app SDKAPPID] [--token TOKEN] [--event NAME | --file PATH --command CMD]
+            [--time UNIX_SECONDS] [--client-ip IP] [--platform NAME] [--list]";
+
+struct Args {
+    url: String,
+    app: u64,
+    token: Option<String>,
+    command: String,
+    body: Bytes,
+    time: Option<u64>,
+    client_ip: String,
+    platform: String,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut url = format!("http://{DEFAULT_LISTEN_ADDR}{WEBHOOK_PATH}");
+    let mut app = match std::env::var("TENCENT_SDKAPPID") {
+        Ok(v) => v.trim().parse().map_err(|_| "TENCENT_SDKAPPID must be a number")?,
+        Err(_) => DEFAULT_SDKAPPID,
+    };
+    let mut token = std::env::var("TENCENT_CALLBACK_TOKEN").ok().filter(|t| !t.is_empty());
+    let mut event = "recording".to_owned();
+    let mut file = None;
+    let mut command = None;
+    let mut time = None;
+    let mut client_ip = "127.0.0.1".to_owned();
+    let mut platform = "RESTAPI".to_owned();
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"));
+        match flag.as_str() {
+            "--url" => url = value()?,
+            "--app" => app = value()?.parse().map_err(|_| "--app must be a number")?,
+            "--token" => token = Some(value()?),
+            "--event" => event = value()?,
+            "--file" => file = Some(value()?),
+            "--command" => command = Some(value()?),
+            "--time" => time = Some(value()?.parse().map_err(|_| "--time must be Unix seconds")?),
+            "--client-ip" => client_ip = value()?,
+            "--platform" => platform = value()?,
+            "--list" => {
+                for (name, command, _) in samples::ALL {
+                    println!("{name:16} {command}");
+                }
+                std::process::exit(0);
+            }
+            "-h" | "--help" => return Err(USAGE.to_owned()),
+            other => return Err(format!("unknown argument {other}\n{USAGE}")),
+        }
+    }
+    let (command, body) = match file {
+        Some(path) => {
+            let body = std::fs::read(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
+            let command = command.ok_or("--file needs --command")?;
+            (command, Bytes::from(body))
+        }
+        None => {
+            let (sample_command, body) = samples::by_name(&event)
+                .ok_or_else(|| format!("unknown event {event}; --list shows the samples"))?;
+            (command.unwrap_or_else(|| sample_command.to_owned()), Bytes::from_static(body.as_bytes()))
+        }
+    };
+    Ok(Args {
+        url,
+        app,
+        token,
+        command,
+        body,
+        time,
+        client_ip,
+        platform,
+    })
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    match send(args).await {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn send(args: Args) -> Result<bool, String> {
+    let uri: hyper::Uri = args.url.parse().map_err(|e| format!("bad --url: {e}"))?;
+    if uri.scheme_str() != Some("http") {
+        return Err("only http:// URLs are supported (put TLS in front of the app, not here)".into());
+    }
+    let host = uri.host().ok_or("--url needs a host")?;
+    let port = uri.port_u16().unwrap_or(80);
+    let authority = format!("{host}:{port}");
+
+    let mut request = TestRequest::new(args.app, args.command.clone(), args.body)
+        .path(uri.path())
+        .client_ip(Some(&args.client_ip))
+        .platform(Some(&args.platform));
+    if let Some(token) = &args.token {
+        request = request.token(token.clone());
+    }
+    if let Some(time) = args.time {
+        request = request.request_time(time);
+    }
+    let path_and_query = request.path_and_query();
+    let body = request.body().clone();
+
+    let stream = tokio::net::TcpStream::connect(&authority)
+        .await
+        .map_err(|e| format!("cannot connect to {authority}: {e} (is the example server running?)"))?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(connection);
+
+    let signed = if args.token.is_some() { "signed" } else { "unsigned" };
+    println!("POST {authority}{} ({signed}, {} bytes, {})", uri.path(), body.len(), args.command);
+    let http_request = Request::post(path_and_query)
+        .header(hyper::header::HOST, &authority)
+        .header(hyper::header::CONTENT_TYPE, "application/json")
+        .body(Full::new(body))
+        .map_err(|e| e.to_string())?;
+    let response = sender.send_request(http_request).await.map_err(|e| e.to_string())?;
+    let status = response.status();
+    let bytes = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
+    println!("HTTP {}", status.as_u16());
+    println!("{}", String::from_utf8_lossy(&bytes));
+    let ok = status == 200
+        && serde_json::from_slice::<serde_json::Value>(&bytes)
+            .is_ok_and(|v| v["ActionStatus"] == "OK");
+    Ok(ok)
+}

@@ -1,1 +1,150 @@
-//! stub
+//! What every example app shares: the environment contract, the webhook configuration it
+//! implies, and the one-line description of a delivered event.
+//!
+//! The contract (the same for `axum`, `actix` and `warp`):
+//! - `TENCENT_SDKAPPID` (default `1400000000`), `TENCENT_CALLBACK_TOKEN` (optional: when
+//!   set, `Sign` is required), `LISTEN_ADDR` (default `127.0.0.1:8080`);
+//! - prints `listening on http://ADDR` when ready;
+//! - `POST /tencent/callback` is the webhook, `GET /healthz` the app's own route;
+//! - prints one `key=value` line per delivered event; never prints the token.
+
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tencent_webhook::{Ack, Event, SdkApp, Webhook, WebhookConfig};
+
+/// Where the examples mount the webhook.
+pub const WEBHOOK_PATH: &str = "/tencent/callback";
+/// Default `SdkAppid`.
+pub const DEFAULT_SDKAPPID: u64 = 1400000000;
+/// Default listen address.
+pub const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:8080";
+
+/// The example's settings, read from the environment.
+pub struct Settings {
+    /// `TENCENT_SDKAPPID`.
+    pub sdk_app_id: u64,
+    /// `TENCENT_CALLBACK_TOKEN` (never printed).
+    pub token: Option<String>,
+    /// `LISTEN_ADDR`.
+    pub listen: SocketAddr,
+}
+
+impl Settings {
+    /// Read the environment, exiting with a message on a malformed value. Also sends the
+    /// library's log lines (one per refused request) to stderr.
+    pub fn from_env() -> Self {
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(std::io::stderr)
+            .try_init();
+        let sdk_app_id = match std::env::var("TENCENT_SDKAPPID") {
+            Ok(v) => v.trim().parse().unwrap_or_else(|_| die("TENCENT_SDKAPPID must be a number")),
+            Err(_) => DEFAULT_SDKAPPID,
+        };
+        let token = std::env::var("TENCENT_CALLBACK_TOKEN").ok().filter(|t| !t.is_empty());
+        let listen = std::env::var("LISTEN_ADDR")
+            .unwrap_or_else(|_| DEFAULT_LISTEN_ADDR.to_owned())
+            .parse()
+            .unwrap_or_else(|_| die("LISTEN_ADDR must be HOST:PORT, e.g. 127.0.0.1:8080"));
+        Self {
+            sdk_app_id,
+            token,
+            listen,
+        }
+    }
+
+    /// The webhook configuration these settings describe.
+    pub fn webhook_config(&self) -> WebhookConfig {
+        let mut app = SdkApp::new(self.sdk_app_id);
+        if let Some(token) = &self.token {
+            app = app.token(token.clone());
+        }
+        WebhookConfig::builder()
+            .app(app)
+            .build()
+            .unwrap_or_else(|e| die(&format!("invalid webhook configuration: {e}")))
+    }
+
+    /// The line printed once the server is ready.
+    pub fn announce(&self, local: SocketAddr) {
+        let auth = if self.token.is_some() { "Sign required" } else { "no callback token: unsigned" };
+        println!("listening on http://{local}");
+        println!("webhook: POST http://{local}{WEBHOOK_PATH} (SdkAppid {}, {auth})", self.sdk_app_id);
+    }
+}
+
+fn die(message: &str) -> ! {
+    eprintln!("error: {message}");
+    std::process::exit(2)
+}
+
+/// The example app's own shared state: how many webhooks it has received.
+#[derive(Clone, Default)]
+pub struct AppState {
+    events: Arc<AtomicU64>,
+}
+
+impl AppState {
+    /// The callback every example mounts: print one line, count, acknowledge.
+    pub async fn on_webhook(self, hook: Webhook) -> Ack {
+        println!("{}", describe(&hook));
+        self.events.fetch_add(1, Ordering::Relaxed);
+        Ack::ok()
+    }
+
+    /// The body of `GET /healthz`.
+    pub fn health(&self) -> String {
+        format!("ok events={}\n", self.events.load(Ordering::Relaxed))
+    }
+}
+
+/// One `key=value` line describing a delivered webhook. Values that are not plain words
+/// are quoted and escaped, so a crafted field cannot forge log lines.
+pub fn describe(hook: &Webhook) -> String {
+    let mut line = String::new();
+    field(&mut line, "command", &hook.context.command);
+    match &hook.event {
+        Event::Recording(rec) => {
+            let room = rec.info.room_id.as_ref().map(ToString::to_string);
+            field(&mut line, "room", room.as_deref().unwrap_or("-"));
+            field(&mut line, "user", rec.info.user_id.as_deref().unwrap_or("-"));
+            field(&mut line, "task", rec.info.task_id.as_deref().unwrap_or("-"));
+            field(&mut line, "event_type", &rec.event_type.to_string());
+            let status = rec.info.payload.status().map(|s| s.to_string());
+            field(&mut line, "status", status.as_deref().unwrap_or("-"));
+        }
+        _ => field(&mut line, "bytes", &hook.context.raw_body.len().to_string()),
+    }
+    line
+}
+
+fn field(line: &mut String, key: &str, value: &str) {
+    if !line.is_empty() {
+        line.push(' ');
+    }
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.*:/@+".contains(c));
+    if plain {
+        let _ = write!(line, "{key}={value}");
+    } else {
+        let _ = write!(line, "{key}={value:?}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_what_is_not_a_plain_word() {
+        let mut line = String::new();
+        field(&mut line, "a", "plain-1.2");
+        field(&mut line, "b", "two words\nfake=1");
+        assert_eq!(line, r#"a=plain-1.2 b="two words\nfake=1""#);
+    }
+}

@@ -1,1 +1,133 @@
-//! stub
+//! Mount [`tencent_webhook_core`] into an axum [`Router`] in one line.
+//!
+//! The core's [`WebhookService`] already is what axum mounts with
+//! [`Router::route_service`]; this crate names that in one call and keeps your routes,
+//! state and layers as they are. All protocol logic lives in the core.
+//!
+//! ```
+//! use axum::{Router, routing::get};
+//! use tencent_webhook_axum::WebhookRouterExt;
+//! use tencent_webhook_core::{Ack, Event, SdkApp, Webhook, WebhookConfig, WebhookService};
+//!
+//! let config = WebhookConfig::builder()
+//!     .app(SdkApp::new(1400000000).token("my-callback-token"))
+//!     .build()
+//!     .unwrap();
+//! let webhook = WebhookService::from_fn(config, |hook: Webhook| async move {
+//!     if let Event::Recording(rec) = hook.event {
+//!         println!("recording {:?}: {:?}", rec.info.task_id, rec.info.payload);
+//!     }
+//!     Ack::ok()
+//! });
+//!
+//! // Your existing app, with one more route.
+//! let app: Router = Router::new()
+//!     .route("/healthz", get(|| async { "ok" }))
+//!     .tencent_webhook("/tencent/callback", webhook);
+//! # let _ = app;
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use std::convert::Infallible;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use tencent_webhook_core::{WebhookResponse, WebhookService};
+use tower_service::Service;
+
+/// Adds the webhook route to an existing [`Router`].
+pub trait WebhookRouterExt {
+    /// Answer Tencent's webhooks at `path` (every method: non-POST requests get the core's
+    /// 405 envelope). Equivalent to `router.route_service(path, service)`.
+    fn tencent_webhook<S>(self, path: &str, service: WebhookService<S>) -> Self
+    where
+        WebhookService<S>: Service<Request<Body>, Response = WebhookResponse, Error = Infallible>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <WebhookService<S> as Service<Request<Body>>>::Future: Send + 'static;
+}
+
+impl<St> WebhookRouterExt for Router<St>
+where
+    St: Clone + Send + Sync + 'static,
+{
+    fn tencent_webhook<S>(self, path: &str, service: WebhookService<S>) -> Self
+    where
+        WebhookService<S>: Service<Request<Body>, Response = WebhookResponse, Error = Infallible>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <WebhookService<S> as Service<Request<Body>>>::Future: Send + 'static,
+    {
+        self.route_service(path, service)
+    }
+}
+
+/// A [`Router`] holding only the webhook route, to `merge` or `nest` into an app.
+pub fn webhook_router<S>(path: &str, service: WebhookService<S>) -> Router
+where
+    WebhookService<S>:
+        Service<Request<Body>, Response = WebhookResponse, Error = Infallible> + Clone + Send + Sync + 'static,
+    <WebhookService<S> as Service<Request<Body>>>::Future: Send + 'static,
+{
+    Router::new().tencent_webhook(path, service)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::get;
+    use http_body_util::BodyExt;
+    use tencent_webhook_core::test_util::TestRequest;
+    use tencent_webhook_core::{Ack, SdkApp, Webhook, WebhookConfig};
+    use tower::ServiceExt;
+
+    fn app() -> Router {
+        let config = WebhookConfig::builder()
+            .app(SdkApp::new(1400000000).token("tok"))
+            .build()
+            .unwrap();
+        let webhook = WebhookService::from_fn(config, |_hook: Webhook| async { Ack::ok() });
+        Router::new()
+            .route("/healthz", get(|| async { "ok" }))
+            .tencent_webhook("/tencent/callback", webhook)
+    }
+
+    #[tokio::test]
+    async fn webhook_route_beside_the_apps_own() {
+        let req = TestRequest::recording(1400000000)
+            .token("tok")
+            .path("/tencent/callback")
+            .into_request()
+            .map(Body::new);
+        let response = app().oneshot(req).await.unwrap();
+        assert_eq!(response.status(), 200);
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(&body[..], br#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#);
+
+        let health = Request::get("/healthz").body(Body::empty()).unwrap();
+        assert_eq!(app().oneshot(health).await.unwrap().status(), 200);
+    }
+
+    #[tokio::test]
+    async fn other_methods_get_the_core_405() {
+        let req = Request::get("/tencent/callback").body(Body::empty()).unwrap();
+        let response = app().oneshot(req).await.unwrap();
+        assert_eq!(response.status(), 405);
+        assert_eq!(response.headers()["allow"], "POST");
+    }
+
+    #[tokio::test]
+    async fn webhook_router_merges() {
+        let config = WebhookConfig::builder().app(SdkApp::new(1)).build().unwrap();
+        let webhook = WebhookService::from_fn(config, |_hook: Webhook| async { Ack::ok() });
+        let app = Router::new().merge(webhook_router("/cb", webhook));
+        let req = TestRequest::recording(1).path("/cb").into_request().map(Body::new);
+        assert_eq!(app.oneshot(req).await.unwrap().status(), 200);
+    }
+}

@@ -1,1 +1,37 @@
-//! stub
+//! Receive Tencent Cloud (TRTC / TUILiveKit / Chat) webhooks safely inside the web
+//! framework you already run.
+//!
+//! This crate re-exports [`tencent_webhook_core`] (the framework-neutral tower
+//! `Service`/`Layer`: app-id, signature and replay checks, body limits, typed events, the
+//! response envelope) and, behind features, one adapter per framework:
+//!
+//! | feature | module | mount with |
+//! |---|---|---|
+//! | `axum` | [`axum`](crate::axum) | `router.tencent_webhook("/path", service)` |
+//! | `actix-web` | `actix` | `App::new().service(tencent_webhook::actix::webhook("/path", service))` |
+//! | `warp` | `warp` | `warp::path!("path").and(tencent_webhook::warp::webhook(service))` |
+//! | `test-util` | `test_util` | sign and build requests exactly as Tencent does |
+//!
+//! See the README for the protocol, the answer table and runnable examples.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub use tencent_webhook_core::*;
+
+/// The axum adapter ([`tencent_webhook_axum`]).
+#[cfg(feature = "axum")]
+pub mod axum {
+    pub use tencent_webhook_axum::*;
+}
+
+/// The actix-web adapter (`tencent_webhook_actix`).
+#[cfg(feature = "actix-web")]
+pub mod actix {
+    pub use tencent_webhook_actix::*;
+}
+
+/// The warp adapter (`tencent_webhook_warp`).
+#[cfg(feature = "warp")]
+pub mod warp {
+    pub use tencent_webhook_warp::*;
+}

@@ -1,0 +1,1 @@
+//! Shared code of the benchmarks (filled in by the benchmark work).
