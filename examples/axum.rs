@@ -21,7 +21,10 @@ async fn main() -> std::io::Result<()> {
     });
 
     let app = Router::new()
-        .route("/healthz", get(|State(state): State<AppState>| async move { state.health() }))
+        .route(
+            "/healthz",
+            get(|State(state): State<AppState>| async move { state.health() }),
+        )
         .with_state(state)
         .tencent_webhook(WEBHOOK_PATH, webhook);
 

@@ -38,10 +38,15 @@ struct Args {
 fn parse_args() -> Result<Args, String> {
     let mut url = format!("http://{DEFAULT_LISTEN_ADDR}{WEBHOOK_PATH}");
     let mut app = match std::env::var("TENCENT_SDKAPPID") {
-        Ok(v) => v.trim().parse().map_err(|_| "TENCENT_SDKAPPID must be a number")?,
+        Ok(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| "TENCENT_SDKAPPID must be a number")?,
         Err(_) => DEFAULT_SDKAPPID,
     };
-    let mut token = std::env::var("TENCENT_CALLBACK_TOKEN").ok().filter(|t| !t.is_empty());
+    let mut token = std::env::var("TENCENT_CALLBACK_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty());
     let mut event = "recording".to_owned();
     let mut file = None;
     let mut command = None;
@@ -50,7 +55,10 @@ fn parse_args() -> Result<Args, String> {
     let mut platform = "RESTAPI".to_owned();
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
-        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"));
+        let mut value = || {
+            args.next()
+                .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
+        };
         match flag.as_str() {
             "--url" => url = value()?,
             "--app" => app = value()?.parse().map_err(|_| "--app must be a number")?,
@@ -58,7 +66,13 @@ fn parse_args() -> Result<Args, String> {
             "--event" => event = value()?,
             "--file" => file = Some(value()?),
             "--command" => command = Some(value()?),
-            "--time" => time = Some(value()?.parse().map_err(|_| "--time must be Unix seconds")?),
+            "--time" => {
+                time = Some(
+                    value()?
+                        .parse()
+                        .map_err(|_| "--time must be Unix seconds")?,
+                )
+            }
             "--client-ip" => client_ip = value()?,
             "--platform" => platform = value()?,
             "--list" => {
@@ -80,7 +94,10 @@ fn parse_args() -> Result<Args, String> {
         None => {
             let (sample_command, body) = samples::by_name(&event)
                 .ok_or_else(|| format!("unknown event {event}; --list shows the samples"))?;
-            (command.unwrap_or_else(|| sample_command.to_owned()), Bytes::from_static(body.as_bytes()))
+            (
+                command.unwrap_or_else(|| sample_command.to_owned()),
+                Bytes::from_static(body.as_bytes()),
+            )
         }
     };
     Ok(Args {
@@ -117,7 +134,9 @@ async fn main() -> ExitCode {
 async fn send(args: Args) -> Result<bool, String> {
     let uri: hyper::Uri = args.url.parse().map_err(|e| format!("bad --url: {e}"))?;
     if uri.scheme_str() != Some("http") {
-        return Err("only http:// URLs are supported (put TLS in front of the app, not here)".into());
+        return Err(
+            "only http:// URLs are supported (put TLS in front of the app, not here)".into(),
+        );
     }
     let host = uri.host().ok_or("--url needs a host")?;
     let port = uri.port_u16().unwrap_or(80);
@@ -138,22 +157,41 @@ async fn send(args: Args) -> Result<bool, String> {
 
     let stream = tokio::net::TcpStream::connect(&authority)
         .await
-        .map_err(|e| format!("cannot connect to {authority}: {e} (is the example server running?)"))?;
+        .map_err(|e| {
+            format!("cannot connect to {authority}: {e} (is the example server running?)")
+        })?;
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| e.to_string())?;
     tokio::spawn(connection);
 
-    let signed = if args.token.is_some() { "signed" } else { "unsigned" };
-    println!("POST {authority}{} ({signed}, {} bytes, {})", uri.path(), body.len(), args.command);
+    let signed = if args.token.is_some() {
+        "signed"
+    } else {
+        "unsigned"
+    };
+    println!(
+        "POST {authority}{} ({signed}, {} bytes, {})",
+        uri.path(),
+        body.len(),
+        args.command
+    );
     let http_request = Request::post(path_and_query)
         .header(hyper::header::HOST, &authority)
         .header(hyper::header::CONTENT_TYPE, "application/json")
         .body(Full::new(body))
         .map_err(|e| e.to_string())?;
-    let response = sender.send_request(http_request).await.map_err(|e| e.to_string())?;
+    let response = sender
+        .send_request(http_request)
+        .await
+        .map_err(|e| e.to_string())?;
     let status = response.status();
-    let bytes = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes();
     println!("HTTP {}", status.as_u16());
     println!("{}", String::from_utf8_lossy(&bytes));
     let ok = status == 200

@@ -41,10 +41,15 @@ impl Settings {
             .with_writer(std::io::stderr)
             .try_init();
         let sdk_app_id = match std::env::var("TENCENT_SDKAPPID") {
-            Ok(v) => v.trim().parse().unwrap_or_else(|_| die("TENCENT_SDKAPPID must be a number")),
+            Ok(v) => v
+                .trim()
+                .parse()
+                .unwrap_or_else(|_| die("TENCENT_SDKAPPID must be a number")),
             Err(_) => DEFAULT_SDKAPPID,
         };
-        let token = std::env::var("TENCENT_CALLBACK_TOKEN").ok().filter(|t| !t.is_empty());
+        let token = std::env::var("TENCENT_CALLBACK_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty());
         let listen = std::env::var("LISTEN_ADDR")
             .unwrap_or_else(|_| DEFAULT_LISTEN_ADDR.to_owned())
             .parse()
@@ -70,9 +75,16 @@ impl Settings {
 
     /// The line printed once the server is ready.
     pub fn announce(&self, local: SocketAddr) {
-        let auth = if self.token.is_some() { "Sign required" } else { "no callback token: unsigned" };
+        let auth = if self.token.is_some() {
+            "Sign required"
+        } else {
+            "no callback token: unsigned"
+        };
         println!("listening on http://{local}");
-        println!("webhook: POST http://{local}{WEBHOOK_PATH} (SdkAppid {}, {auth})", self.sdk_app_id);
+        println!(
+            "webhook: POST http://{local}{WEBHOOK_PATH} (SdkAppid {}, {auth})",
+            self.sdk_app_id
+        );
     }
 }
 
@@ -110,8 +122,16 @@ pub fn describe(hook: &Webhook) -> String {
         Event::Recording(rec) => {
             let room = rec.info.room_id.as_ref().map(ToString::to_string);
             field(&mut line, "room", room.as_deref().unwrap_or("-"));
-            field(&mut line, "user", rec.info.user_id.as_deref().unwrap_or("-"));
-            field(&mut line, "task", rec.info.task_id.as_deref().unwrap_or("-"));
+            field(
+                &mut line,
+                "user",
+                rec.info.user_id.as_deref().unwrap_or("-"),
+            );
+            field(
+                &mut line,
+                "task",
+                rec.info.task_id.as_deref().unwrap_or("-"),
+            );
             field(&mut line, "event_type", &rec.event_type.to_string());
             let status = rec.info.payload.status().map(|s| s.to_string());
             field(&mut line, "status", status.as_deref().unwrap_or("-"));

@@ -71,8 +71,11 @@ where
 /// A [`Router`] holding only the webhook route, to `merge` or `nest` into an app.
 pub fn webhook_router<S>(path: &str, service: WebhookService<S>) -> Router
 where
-    WebhookService<S>:
-        Service<Request<Body>, Response = WebhookResponse, Error = Infallible> + Clone + Send + Sync + 'static,
+    WebhookService<S>: Service<Request<Body>, Response = WebhookResponse, Error = Infallible>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
     <WebhookService<S> as Service<Request<Body>>>::Future: Send + 'static,
 {
     Router::new().tencent_webhook(path, service)
@@ -108,7 +111,10 @@ mod tests {
         let response = app().oneshot(req).await.unwrap();
         assert_eq!(response.status(), 200);
         let body = response.into_body().collect().await.unwrap().to_bytes();
-        assert_eq!(&body[..], br#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#);
+        assert_eq!(
+            &body[..],
+            br#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#
+        );
 
         let health = Request::get("/healthz").body(Body::empty()).unwrap();
         assert_eq!(app().oneshot(health).await.unwrap().status(), 200);
@@ -116,7 +122,9 @@ mod tests {
 
     #[tokio::test]
     async fn other_methods_get_the_core_405() {
-        let req = Request::get("/tencent/callback").body(Body::empty()).unwrap();
+        let req = Request::get("/tencent/callback")
+            .body(Body::empty())
+            .unwrap();
         let response = app().oneshot(req).await.unwrap();
         assert_eq!(response.status(), 405);
         assert_eq!(response.headers()["allow"], "POST");
@@ -124,10 +132,16 @@ mod tests {
 
     #[tokio::test]
     async fn webhook_router_merges() {
-        let config = WebhookConfig::builder().app(SdkApp::new(1)).build().unwrap();
+        let config = WebhookConfig::builder()
+            .app(SdkApp::new(1))
+            .build()
+            .unwrap();
         let webhook = WebhookService::from_fn(config, |_hook: Webhook| async { Ack::ok() });
         let app = Router::new().merge(webhook_router("/cb", webhook));
-        let req = TestRequest::recording(1).path("/cb").into_request().map(Body::new);
+        let req = TestRequest::recording(1)
+            .path("/cb")
+            .into_request()
+            .map(Body::new);
         assert_eq!(app.oneshot(req).await.unwrap().status(), 200);
     }
 }

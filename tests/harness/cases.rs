@@ -1,0 +1,519 @@
+//! The cases every adapter must pass, each against a fresh server over a real socket.
+//!
+//! Every answer is compared byte for byte with the envelope the core defines, with
+//! `Content-Type: application/json` and a matching `Content-Length`, so adapters that
+//! pass give the same answers.
+
+use std::time::{Duration, Instant};
+
+use tencent_webhook::Rejection;
+use tencent_webhook::command;
+use tencent_webhook::test_util::{TestRequest, samples};
+
+use super::client::{self, Conn, Response};
+use super::{
+    APP, Adapter, BODY_LIMIT, BODY_TIMEOUT, DEADLINE, Server, TOKEN, UNSIGNED_APP, WEBHOOK_PATH,
+};
+
+/// The exact OK envelope.
+pub const OK_BODY: &[u8] = br#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#;
+
+/// The exact FAIL envelope of a rejection.
+pub fn fail_body(rejection: Rejection) -> Vec<u8> {
+    envelope_body("FAIL", rejection.error_code(), &rejection.to_string())
+}
+
+fn envelope_body(status: &str, code: i64, info: &str) -> Vec<u8> {
+    let info = serde_json::to_string(info).unwrap();
+    format!(r#"{{"ActionStatus":"{status}","ErrorCode":{code},"ErrorInfo":{info}}}"#).into_bytes()
+}
+
+/// Status, content type, length and body, exactly.
+pub fn assert_envelope(response: &Response, status: u16, body: &[u8], context: &str) {
+    assert_eq!(
+        response.status,
+        status,
+        "{context}: status (body {})",
+        response.text()
+    );
+    assert_eq!(
+        response.header("content-type"),
+        Some("application/json"),
+        "{context}: content-type"
+    );
+    if let Some(len) = response.header("content-length") {
+        assert_eq!(len, body.len().to_string(), "{context}: content-length");
+    }
+    assert_eq!(
+        response.text(),
+        String::from_utf8_lossy(body),
+        "{context}: envelope"
+    );
+}
+
+/// The answer to a rejected request, exactly (with `Allow: POST` for 405).
+pub fn assert_rejected(response: &Response, rejection: Rejection, context: &str) {
+    assert_envelope(
+        response,
+        rejection.status().as_u16(),
+        &fail_body(rejection),
+        context,
+    );
+    if rejection == Rejection::MethodNotAllowed {
+        assert_eq!(response.header("allow"), Some("POST"), "{context}: allow");
+    }
+}
+
+/// A signed request for the recording sample, to the suite's path.
+pub fn signed(command: &str, body: &str) -> TestRequest {
+    TestRequest::new(APP, command, body.to_owned())
+        .token(TOKEN)
+        .path(WEBHOOK_PATH)
+}
+
+fn raw(req: &TestRequest) -> Vec<u8> {
+    client::post(&req.path_and_query(), req.body())
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// The recording sample with its TaskId replaced.
+pub fn recording_with_task(task: &str) -> String {
+    samples::RECORDING_CHANGED.replace("-m9-bVVU7id***K-m928oZWQndiborbEWH3zY-lIXlprc-gQvQE", task)
+}
+
+pub async fn recording_under_every_name<A: Adapter>() {
+    let server = Server::start::<A>();
+    let names = [
+        (
+            command::FOLLOW_CLOUD_RECORDING_CHANGED,
+            samples::RECORDING_CHANGED.to_owned(),
+        ),
+        (
+            command::LIVE_CLOUD_RECORDING_CHANGED,
+            samples::LIVE_RECORDING_CHANGED.to_owned(),
+        ),
+        (
+            command::CALL_RECORD_CHANGED,
+            samples::CALL_RECORD_CHANGED.to_owned(),
+        ),
+        (
+            command::CALL_CLOUD_RECORDING_CHANGED,
+            samples::CALL_RECORD_CHANGED.replace(
+                command::CALL_RECORD_CHANGED,
+                command::CALL_CLOUD_RECORDING_CHANGED,
+            ),
+        ),
+    ];
+    for (cmd, body) in &names {
+        let response = client::roundtrip(server.addr, &raw(&signed(cmd, body))).await;
+        assert_envelope(&response, 200, OK_BODY, &format!("{}: {cmd}", A::NAME));
+    }
+    let deliveries = server.probe.deliveries();
+    assert_eq!(deliveries.len(), names.len(), "{}", A::NAME);
+    for ((cmd, body), d) in names.iter().zip(&deliveries) {
+        assert_eq!(d.command, *cmd);
+        assert!(d.typed, "{cmd} decoded as a recording event");
+        assert_eq!(d.raw_len, body.len());
+    }
+    assert_eq!(deliveries[0].event_type, Some(305));
+    assert_eq!(deliveries[2].event_type, Some(311));
+}
+
+pub async fn unknown_command_is_delivered<A: Adapter>() {
+    let server = Server::start::<A>();
+    let req = signed("Live.CallbackAfterCreateRoom", samples::CREATE_ROOM);
+    let response = client::roundtrip(server.addr, &raw(&req)).await;
+    assert_envelope(&response, 200, OK_BODY, A::NAME);
+    let deliveries = server.probe.deliveries();
+    assert_eq!(deliveries.len(), 1);
+    assert_eq!(deliveries[0].command, "Live.CallbackAfterCreateRoom");
+    assert!(!deliveries[0].typed);
+}
+
+pub async fn unsigned_app_is_accepted<A: Adapter>() {
+    let server = Server::start::<A>();
+    let req = TestRequest::recording(UNSIGNED_APP).path(WEBHOOK_PATH);
+    let response = client::roundtrip(server.addr, &raw(&req)).await;
+    assert_envelope(&response, 200, OK_BODY, A::NAME);
+    assert_eq!(server.probe.count(), 1);
+}
+
+pub async fn callback_failure_is_200_fail<A: Adapter>() {
+    let server = Server::start::<A>();
+    let req = signed(
+        command::FOLLOW_CLOUD_RECORDING_CHANGED,
+        samples::RECORDING_CHANGED,
+    )
+    .client_ip(Some("fail"));
+    let response = client::roundtrip(server.addr, &raw(&req)).await;
+    assert_envelope(
+        &response,
+        200,
+        &envelope_body("FAIL", 4242, "suite says no"),
+        A::NAME,
+    );
+}
+
+pub async fn malformed_requests_are_400<A: Adapter>() {
+    let server = Server::start::<A>();
+    let cmd = command::FOLLOW_CLOUD_RECORDING_CHANGED;
+    let good = signed(cmd, samples::RECORDING_CHANGED);
+    let good_query = good.query();
+    let cases: Vec<(String, Vec<u8>, Rejection)> = vec![
+        (
+            format!("{WEBHOOK_PATH}?CallbackCommand={cmd}"),
+            samples::RECORDING_CHANGED.into(),
+            Rejection::MissingParameter("SdkAppid"),
+        ),
+        (
+            format!("{WEBHOOK_PATH}?SdkAppid={APP}"),
+            samples::RECORDING_CHANGED.into(),
+            Rejection::MissingParameter("CallbackCommand"),
+        ),
+        (
+            format!("{WEBHOOK_PATH}?SdkAppid=14x&CallbackCommand={cmd}"),
+            samples::RECORDING_CHANGED.into(),
+            Rejection::MalformedParameter("SdkAppid"),
+        ),
+        (
+            format!("{WEBHOOK_PATH}?{good_query}&sdkappid={APP}"),
+            samples::RECORDING_CHANGED.into(),
+            Rejection::DuplicateParameter("SdkAppid"),
+        ),
+        (
+            format!("{WEBHOOK_PATH}?{good_query}&Sign=00"),
+            samples::RECORDING_CHANGED.into(),
+            Rejection::DuplicateParameter("Sign"),
+        ),
+        (
+            good.path_and_query(),
+            b"{\"EventType\":".to_vec(),
+            Rejection::InvalidJson,
+        ),
+        (good.path_and_query(), Vec::new(), Rejection::InvalidJson),
+        (
+            good.path_and_query(),
+            b"\xff\xfe\xfd".to_vec(),
+            Rejection::InvalidJson,
+        ),
+        (
+            good.path_and_query(),
+            b"[1,2,3]".to_vec(),
+            Rejection::NotAnObject,
+        ),
+        (
+            good.path_and_query(),
+            b"\"text\"".to_vec(),
+            Rejection::NotAnObject,
+        ),
+        (
+            good.path_and_query(),
+            br#"{"EventType":305}"#.to_vec(),
+            Rejection::InvalidEvent,
+        ),
+        (
+            signed(command::LIVE_CLOUD_RECORDING_CHANGED, "").path_and_query(),
+            samples::RECORDING_CHANGED.into(),
+            Rejection::CommandMismatch,
+        ),
+    ];
+    for (uri, body, rejection) in cases {
+        let response = client::roundtrip(server.addr, &client::post(&uri, &body)).await;
+        assert_rejected(&response, rejection, &format!("{}: {uri}", A::NAME));
+    }
+    // A request with no query string at all.
+    let response = client::roundtrip(server.addr, &client::post(WEBHOOK_PATH, b"{}")).await;
+    assert_rejected(&response, Rejection::MissingParameter("SdkAppid"), A::NAME);
+    assert_eq!(server.probe.count(), 0, "nothing malformed is delivered");
+}
+
+pub async fn signature_problems_are_401<A: Adapter>() {
+    let server = Server::start::<A>();
+    let cmd = command::FOLLOW_CLOUD_RECORDING_CHANGED;
+    let body = samples::RECORDING_CHANGED;
+    let unsigned = TestRequest::new(APP, cmd, body).path(WEBHOOK_PATH);
+    let now = now();
+    let cases = [
+        (unsigned.path_and_query(), Rejection::MissingSignature),
+        (
+            format!("{}&RequestTime={now}", unsigned.path_and_query()),
+            Rejection::MissingSignature,
+        ),
+        (
+            TestRequest::new(APP, cmd, body)
+                .token("not-the-token")
+                .path(WEBHOOK_PATH)
+                .path_and_query(),
+            Rejection::BadSignature,
+        ),
+        (
+            format!("{}&Sign=abc&RequestTime={now}", unsigned.path_and_query()),
+            Rejection::BadSignature,
+        ),
+        (
+            signed(cmd, body).request_time(now - 3600).path_and_query(),
+            Rejection::StaleRequestTime,
+        ),
+        (
+            signed(cmd, body).request_time(now + 3600).path_and_query(),
+            Rejection::StaleRequestTime,
+        ),
+        (
+            format!(
+                "{}&Sign={}&RequestTime=-5",
+                unsigned.path_and_query(),
+                "0".repeat(64)
+            ),
+            Rejection::BadSignature,
+        ),
+    ];
+    for (uri, rejection) in cases {
+        let response = client::roundtrip(server.addr, &client::post(&uri, body.as_bytes())).await;
+        assert_rejected(&response, rejection, &format!("{}: {uri}", A::NAME));
+    }
+    assert_eq!(server.probe.count(), 0);
+}
+
+pub async fn foreign_app_is_403<A: Adapter>() {
+    let server = Server::start::<A>();
+    let req = TestRequest::recording(1499999999)
+        .token(TOKEN)
+        .path(WEBHOOK_PATH);
+    let response = client::roundtrip(server.addr, &raw(&req)).await;
+    assert_rejected(&response, Rejection::UnknownApp, A::NAME);
+    assert_eq!(server.probe.count(), 0);
+}
+
+pub async fn other_methods_are_405<A: Adapter>() {
+    let server = Server::start::<A>();
+    let req = signed(
+        command::FOLLOW_CLOUD_RECORDING_CHANGED,
+        samples::RECORDING_CHANGED,
+    );
+    for method in ["GET", "PUT", "DELETE", "PATCH"] {
+        let response = client::roundtrip(
+            server.addr,
+            &client::request(method, &req.path_and_query(), &[], b""),
+        )
+        .await;
+        assert_rejected(
+            &response,
+            Rejection::MethodNotAllowed,
+            &format!("{}: {method}", A::NAME),
+        );
+    }
+    // Without a query string too.
+    let response =
+        client::roundtrip(server.addr, &client::request("GET", WEBHOOK_PATH, &[], b"")).await;
+    assert_rejected(
+        &response,
+        Rejection::MethodNotAllowed,
+        &format!("{}: GET no query", A::NAME),
+    );
+    assert_eq!(server.probe.count(), 0);
+}
+
+pub async fn oversized_bodies_are_413<A: Adapter>() {
+    let server = Server::start::<A>();
+    let req = signed(
+        command::FOLLOW_CLOUD_RECORDING_CHANGED,
+        samples::RECORDING_CHANGED,
+    );
+    // Declared too large: answered from the headers, before any body byte is sent.
+    let mut conn = Conn::open(server.addr).await;
+    let head = format!(
+        "POST {} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\r\n",
+        req.path_and_query(),
+        BODY_LIMIT + 1
+    );
+    conn.send_raw(head.as_bytes()).await.unwrap();
+    let response = conn
+        .read_response()
+        .await
+        .expect("413 without waiting for the body");
+    assert_rejected(
+        &response,
+        Rejection::BodyTooLarge,
+        &format!("{}: content-length", A::NAME),
+    );
+    // Streamed in chunks past the limit.
+    let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(BODY_LIMIT));
+    let response = client::roundtrip(
+        server.addr,
+        &client::post_chunked(&req.path_and_query(), big.as_bytes(), 1000),
+    )
+    .await;
+    assert_rejected(
+        &response,
+        Rejection::BodyTooLarge,
+        &format!("{}: chunked", A::NAME),
+    );
+    // A chunked body within the limit is fine.
+    let ok = client::post_chunked(&req.path_and_query(), req.body(), 50);
+    let response = client::roundtrip(server.addr, &ok).await;
+    assert_envelope(
+        &response,
+        200,
+        OK_BODY,
+        &format!("{}: chunked within the limit", A::NAME),
+    );
+    assert_eq!(server.probe.count(), 1);
+}
+
+pub async fn slow_body_is_408<A: Adapter>() {
+    let server = Server::start::<A>();
+    let req = signed(
+        command::FOLLOW_CLOUD_RECORDING_CHANGED,
+        samples::RECORDING_CHANGED,
+    );
+    let mut conn = Conn::open(server.addr).await;
+    // Promise 100 bytes, send 10, then wait.
+    let head = format!(
+        "POST {} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n{{\"Event\":1",
+        req.path_and_query()
+    );
+    let started = Instant::now();
+    conn.send_raw(head.as_bytes()).await.unwrap();
+    let response = conn.read_response().await.expect("an answer, not a hang");
+    assert_rejected(&response, Rejection::BodyTimeout, A::NAME);
+    let took = started.elapsed();
+    assert!(
+        took >= BODY_TIMEOUT,
+        "{}: answered before the timeout ({took:?})",
+        A::NAME
+    );
+    assert!(
+        took < BODY_TIMEOUT + Duration::from_secs(3),
+        "{}: took {took:?}",
+        A::NAME
+    );
+    assert_eq!(server.probe.count(), 0);
+}
+
+pub async fn contenttype_not_json_is_415<A: Adapter>() {
+    let server = Server::start::<A>();
+    let req = signed(
+        command::FOLLOW_CLOUD_RECORDING_CHANGED,
+        samples::RECORDING_CHANGED,
+    );
+    let uri = req
+        .path_and_query()
+        .replace("contenttype=json", "contenttype=xml");
+    let response = client::roundtrip(server.addr, &client::post(&uri, req.body())).await;
+    assert_rejected(&response, Rejection::UnsupportedContentType, A::NAME);
+    assert_eq!(server.probe.count(), 0);
+}
+
+pub async fn panic_is_500_and_serving_continues<A: Adapter>() {
+    let server = Server::start::<A>();
+    let mut conn = Conn::open(server.addr).await;
+    let boom = signed(
+        command::FOLLOW_CLOUD_RECORDING_CHANGED,
+        samples::RECORDING_CHANGED,
+    )
+    .client_ip(Some("panic"));
+    let response = conn.request(&raw(&boom)).await;
+    assert_rejected(&response, Rejection::CallbackPanicked, A::NAME);
+    // The same connection, then a new one, still work.
+    let fine = signed(
+        command::FOLLOW_CLOUD_RECORDING_CHANGED,
+        samples::RECORDING_CHANGED,
+    );
+    assert_envelope(&conn.request(&raw(&fine)).await, 200, OK_BODY, A::NAME);
+    assert_envelope(
+        &client::roundtrip(server.addr, &raw(&fine)).await,
+        200,
+        OK_BODY,
+        A::NAME,
+    );
+    assert_eq!(server.probe.count(), 2);
+}
+
+pub async fn slow_callback_is_503<A: Adapter>() {
+    let server = Server::start::<A>();
+    let slow = signed(
+        command::FOLLOW_CLOUD_RECORDING_CHANGED,
+        samples::RECORDING_CHANGED,
+    )
+    .client_ip(Some("slow"));
+    let started = Instant::now();
+    let response = client::roundtrip(server.addr, &raw(&slow)).await;
+    let took = started.elapsed();
+    assert_rejected(&response, Rejection::CallbackTimeout, A::NAME);
+    assert!(
+        took >= DEADLINE && took < DEADLINE + Duration::from_secs(2),
+        "{}: {took:?}",
+        A::NAME
+    );
+    assert_eq!(
+        server.probe.count(),
+        0,
+        "a cancelled callback recorded nothing"
+    );
+}
+
+pub async fn keep_alive_serves_many_requests_on_one_connection<A: Adapter>() {
+    let server = Server::start::<A>();
+    let mut conn = Conn::open(server.addr).await;
+    for i in 0..50 {
+        let body = recording_with_task(&format!("keepalive-{i}"));
+        let req = signed(command::FOLLOW_CLOUD_RECORDING_CHANGED, &body);
+        assert_envelope(
+            &conn.request(&raw(&req)).await,
+            200,
+            OK_BODY,
+            &format!("{}: #{i}", A::NAME),
+        );
+        // A refused request in between does not break the connection either.
+        if i % 10 == 0 {
+            let bad = client::post(&req.path_and_query(), b"[]");
+            assert_rejected(&conn.request(&bad).await, Rejection::NotAnObject, A::NAME);
+        }
+    }
+    let by_task = server.probe.by_task();
+    assert_eq!(by_task.len(), 50);
+    assert!(by_task.values().all(|&n| n == 1));
+}
+
+pub async fn concurrent_events_are_each_delivered_once<A: Adapter>() {
+    const CONNECTIONS: usize = 32;
+    const PER_CONNECTION: usize = 10;
+    let server = Server::start::<A>();
+    let addr = server.addr;
+    let mut tasks = Vec::new();
+    for c in 0..CONNECTIONS {
+        tasks.push(tokio::spawn(async move {
+            let mut conn = Conn::open(addr).await;
+            for i in 0..PER_CONNECTION {
+                let body = recording_with_task(&format!("task-{c}-{i}"));
+                let req = signed(command::FOLLOW_CLOUD_RECORDING_CHANGED, &body);
+                let response = conn.request(&raw(&req)).await;
+                assert_envelope(&response, 200, OK_BODY, "concurrent");
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("every client task succeeds");
+    }
+    let by_task = server.probe.by_task();
+    assert_eq!(by_task.len(), CONNECTIONS * PER_CONNECTION, "{}", A::NAME);
+    assert!(
+        by_task.values().all(|&n| n == 1),
+        "{}: each event exactly once",
+        A::NAME
+    );
+}
+
+pub async fn apps_own_routes_still_answer<A: Adapter>() {
+    let server = Server::start::<A>();
+    let response =
+        client::roundtrip(server.addr, &client::request("GET", "/healthz", &[], b"")).await;
+    assert_eq!(response.status, 200, "{}", A::NAME);
+    assert_eq!(response.text(), "ok");
+}
