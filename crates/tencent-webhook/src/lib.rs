@@ -35,3 +35,8 @@ pub mod actix {
 pub mod warp {
     pub use tencent_webhook_warp::*;
 }
+
+/// The README's code blocks, compiled and run as doctests so the README stays true.
+#[cfg(all(doctest, feature = "axum", feature = "actix-web", feature = "warp"))]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
