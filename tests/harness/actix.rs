@@ -1,9 +1,9 @@
-//! actix under the conformance suite. PLACEHOLDER until the actix adapter lands: every case
-//! fails loudly here, by design.
+//! actix-web under the conformance suite.
 
+use actix_web::{App, HttpServer, web};
 use tencent_webhook::WebhookService;
 
-use super::{Adapter, SuiteInner};
+use super::{Adapter, SuiteInner, WEBHOOK_PATH};
 
 pub struct Actix;
 
@@ -11,10 +11,30 @@ impl Adapter for Actix {
     const NAME: &'static str = "actix";
 
     fn serve(
-        _listener: std::net::TcpListener,
-        _service: WebhookService<SuiteInner>,
-        _stop: tokio::sync::oneshot::Receiver<()>,
+        listener: std::net::TcpListener,
+        service: WebhookService<SuiteInner>,
+        stop: tokio::sync::oneshot::Receiver<()>,
     ) {
-        unimplemented!("the actix adapter is not written yet")
+        actix_rt::System::new().block_on(async move {
+            let server = HttpServer::new(move || {
+                App::new()
+                    .route("/healthz", web::get().to(|| async { "ok" }))
+                    .service(tencent_webhook::actix::webhook(
+                        WEBHOOK_PATH,
+                        service.clone(),
+                    ))
+            })
+            .workers(2)
+            .disable_signals()
+            .listen(listener)
+            .unwrap()
+            .run();
+            let handle = server.handle();
+            actix_rt::spawn(async move {
+                let _ = stop.await;
+                handle.stop(false).await;
+            });
+            server.await.unwrap();
+        });
     }
 }
