@@ -1,7 +1,8 @@
-//! warp under the conformance suite. PLACEHOLDER until the warp adapter lands: every case
-//! fails loudly here, by design.
+//! warp under the conformance suite.
 
 use tencent_webhook::WebhookService;
+use tencent_webhook::warp::webhook;
+use warp::Filter;
 
 use super::{Adapter, SuiteInner};
 
@@ -11,10 +12,25 @@ impl Adapter for Warp {
     const NAME: &'static str = "warp";
 
     fn serve(
-        _listener: std::net::TcpListener,
-        _service: WebhookService<SuiteInner>,
-        _stop: tokio::sync::oneshot::Receiver<()>,
+        listener: std::net::TcpListener,
+        service: WebhookService<SuiteInner>,
+        stop: tokio::sync::oneshot::Receiver<()>,
     ) {
-        unimplemented!("the warp adapter is not written yet")
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            // WEBHOOK_PATH is /tencent/callback; warp spells paths as filters.
+            let health = warp::path!("healthz").and(warp::get()).map(|| "ok");
+            let callback = warp::path!("tencent" / "callback").and(webhook(service));
+            let app = health.or(callback);
+            tokio::select! {
+                () = warp::serve(app).incoming(listener).run() => {}
+                _ = stop => {}
+            }
+        });
     }
 }
