@@ -1,1 +1,41 @@
-fn main() {}
+//! An existing warp app (its own routes and shared state) with the Tencent webhook mounted
+//! beside them. Run: `cargo run --example warp`, then `cargo run --example send` in another
+//! terminal. Settings: see `examples/common/mod.rs` (TENCENT_SDKAPPID,
+//! TENCENT_CALLBACK_TOKEN, LISTEN_ADDR).
+
+use tencent_webhook::WebhookService;
+use tencent_webhook_examples::{AppState, Settings, WEBHOOK_PATH};
+use warp::Filter;
+
+// warp spells paths as filters: `path!("tencent" / "callback")` below is WEBHOOK_PATH.
+const _: () = assert!(matches!(WEBHOOK_PATH.as_bytes(), b"/tencent/callback"));
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let settings = Settings::from_env();
+    let state = AppState::default();
+
+    let webhook_state = state.clone();
+    let webhook = WebhookService::from_fn(settings.webhook_config(), move |hook| {
+        webhook_state.clone().on_webhook(hook)
+    });
+
+    let with_state = warp::any().map(move || state.clone());
+    let health = warp::path!("healthz")
+        .and(warp::get())
+        .and(with_state)
+        .map(|state: AppState| state.health());
+    let callback = warp::path!("tencent" / "callback").and(tencent_webhook::warp::webhook(webhook));
+    let routes = health.or(callback);
+
+    let listener = tokio::net::TcpListener::bind(settings.listen).await?;
+    settings.announce(listener.local_addr()?);
+    warp::serve(routes)
+        .incoming(listener)
+        .graceful(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .run()
+        .await;
+    Ok(())
+}
