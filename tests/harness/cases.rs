@@ -517,3 +517,318 @@ pub async fn apps_own_routes_still_answer<A: Adapter>() {
     assert_eq!(response.status, 200, "{}", A::NAME);
     assert_eq!(response.text(), "ok");
 }
+
+// ---- hostile input (issue: reliability and security) ---------------------------------
+//
+// Each case ends with a healthy request, so "the server keeps serving" is checked too,
+// and bounds the time of every answer.
+
+/// How long a refused request may take to be answered.
+const PROMPT: Duration = Duration::from_secs(2);
+
+async fn still_serving(server: &Server, context: &str) {
+    let fine = signed(
+        command::FOLLOW_CLOUD_RECORDING_CHANGED,
+        samples::RECORDING_CHANGED,
+    );
+    let response = client::roundtrip(server.addr, &raw(&fine)).await;
+    assert_envelope(
+        &response,
+        200,
+        OK_BODY,
+        &format!("{context}: still serving"),
+    );
+}
+
+async fn prompt_roundtrip(server: &Server, raw_request: &[u8], context: &str) -> Response {
+    let started = Instant::now();
+    let response = client::roundtrip(server.addr, raw_request).await;
+    assert!(
+        started.elapsed() < PROMPT,
+        "{context}: took {:?}",
+        started.elapsed()
+    );
+    response
+}
+
+fn sign_raw(token: &str, time: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(
+        Sha256::new()
+            .chain_update(token)
+            .chain_update(time)
+            .finalize()
+            .as_slice(),
+    )
+}
+
+pub async fn hostile_lying_content_length<A: Adapter>() {
+    let server = Server::start::<A>();
+    let req = signed(
+        command::FOLLOW_CLOUD_RECORDING_CHANGED,
+        samples::RECORDING_CHANGED,
+    );
+    // Claims 10 bytes, sends the whole body: only the 10 bytes are the body, which is not
+    // JSON. What follows is garbage the framework itself refuses; the first answer is ours.
+    let mut conn = Conn::open(server.addr).await;
+    let head = format!(
+        "POST {} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10\r\n\r\n",
+        req.path_and_query()
+    );
+    let mut bytes = head.into_bytes();
+    bytes.extend_from_slice(req.body());
+    conn.send_raw(&bytes).await.unwrap();
+    let response = conn
+        .read_response()
+        .await
+        .expect("an answer to the first request");
+    assert_rejected(
+        &response,
+        Rejection::InvalidJson,
+        &format!("{}: short content-length", A::NAME),
+    );
+    // Claims more than it sends: answered by the body timeout (see slow_body_is_408).
+    still_serving(&server, A::NAME).await;
+    assert_eq!(server.probe.count(), 1);
+}
+
+pub async fn hostile_huge_content_length<A: Adapter>() {
+    let server = Server::start::<A>();
+    let req = signed(
+        command::FOLLOW_CLOUD_RECORDING_CHANGED,
+        samples::RECORDING_CHANGED,
+    );
+    for len in ["1000000000000", "4611686018427387904"] {
+        let mut conn = Conn::open(server.addr).await;
+        let head = format!(
+            "POST {} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len}\r\n\r\n{{",
+            req.path_and_query()
+        );
+        let started = Instant::now();
+        conn.send_raw(head.as_bytes()).await.unwrap();
+        let response = conn
+            .read_response()
+            .await
+            .expect("answered from the headers");
+        assert!(started.elapsed() < PROMPT);
+        assert_rejected(
+            &response,
+            Rejection::BodyTooLarge,
+            &format!("{}: content-length {len}", A::NAME),
+        );
+    }
+    still_serving(&server, A::NAME).await;
+}
+
+pub async fn hostile_deep_nesting<A: Adapter>() {
+    let server = Server::start::<A>();
+    let depth = 1500; // within the suite's 4 KiB body limit, far past serde_json's 128 levels
+    let deep = format!("{{\"x\":{}{}}}", "[".repeat(depth), "]".repeat(depth));
+    // A command decoded into a typed event skips the unknown field without recursion:
+    // valid JSON of the wrong shape.
+    let typed = signed(command::FOLLOW_CLOUD_RECORDING_CHANGED, &deep);
+    let response = prompt_roundtrip(&server, &raw(&typed), A::NAME).await;
+    assert_rejected(
+        &response,
+        Rejection::InvalidEvent,
+        &format!("{}: deep, typed", A::NAME),
+    );
+    // An unknown command is decoded into a JSON tree, which stops at 128 levels.
+    let unknown = signed("Live.CallbackAfterCreateRoom", &deep);
+    let response = prompt_roundtrip(&server, &raw(&unknown), A::NAME).await;
+    assert_rejected(
+        &response,
+        Rejection::InvalidJson,
+        &format!("{}: deep, unknown", A::NAME),
+    );
+    still_serving(&server, A::NAME).await;
+    assert_eq!(server.probe.count(), 1);
+}
+
+pub async fn hostile_bad_encodings<A: Adapter>() {
+    let server = Server::start::<A>();
+    let req = signed(
+        command::FOLLOW_CLOUD_RECORDING_CHANGED,
+        samples::RECORDING_CHANGED,
+    );
+    // Invalid UTF-8 inside a JSON string of the body.
+    let mut body = samples::RECORDING_CHANGED.as_bytes().to_vec();
+    let at = body.windows(5).position(|w| w == b"user1").unwrap();
+    body[at] = 0xff;
+    let response = prompt_roundtrip(
+        &server,
+        &client::post(&req.path_and_query(), &body),
+        A::NAME,
+    )
+    .await;
+    assert_rejected(
+        &response,
+        Rejection::InvalidJson,
+        &format!("{}: invalid utf-8 body", A::NAME),
+    );
+    // Invalid UTF-8 (percent-encoded) in the app id.
+    let uri = req
+        .path_and_query()
+        .replace("SdkAppid=1400000000", "SdkAppid=14%FF00");
+    let response = prompt_roundtrip(&server, &client::post(&uri, req.body()), A::NAME).await;
+    assert_rejected(
+        &response,
+        Rejection::MalformedParameter("SdkAppid"),
+        A::NAME,
+    );
+    // A NUL and a newline in the command (log injection attempt): refused as a mismatch
+    // with the body, and logged escaped.
+    let uri = req
+        .path_and_query()
+        .replace("CallbackCommand=", "CallbackCommand=%00%0Afake%3Dline%20");
+    let response = prompt_roundtrip(&server, &client::post(&uri, req.body()), A::NAME).await;
+    assert_rejected(&response, Rejection::CommandMismatch, A::NAME);
+    still_serving(&server, A::NAME).await;
+    assert_eq!(server.probe.count(), 1);
+}
+
+pub async fn hostile_empty_and_odd_parameters<A: Adapter>() {
+    let server = Server::start::<A>();
+    let cmd = command::FOLLOW_CLOUD_RECORDING_CHANGED;
+    let req = signed(cmd, samples::RECORDING_CHANGED);
+    let q = req.path_and_query();
+    let cases = [
+        (
+            q.replace("SdkAppid=1400000000", "SdkAppid="),
+            Rejection::MissingParameter("SdkAppid"),
+        ),
+        (
+            q.replace(&format!("CallbackCommand={cmd}"), "CallbackCommand="),
+            Rejection::MissingParameter("CallbackCommand"),
+        ),
+        (
+            format!("{q}&RequestTime=1"),
+            Rejection::DuplicateParameter("RequestTime"),
+        ),
+        (
+            format!("{q}&CALLBACKCOMMAND={cmd}"),
+            Rejection::DuplicateParameter("CallbackCommand"),
+        ),
+        (
+            format!("{q}&contenttype=json"),
+            Rejection::DuplicateParameter("contenttype"),
+        ),
+        (
+            format!("{WEBHOOK_PATH}?&&&=&="),
+            Rejection::MissingParameter("SdkAppid"),
+        ),
+        (
+            format!("{WEBHOOK_PATH}?SdkAppid=-1400000000&CallbackCommand={cmd}"),
+            Rejection::MalformedParameter("SdkAppid"),
+        ),
+    ];
+    for (uri, rejection) in cases {
+        let response = prompt_roundtrip(&server, &client::post(&uri, req.body()), A::NAME).await;
+        assert_rejected(&response, rejection, &format!("{}: {uri}", A::NAME));
+    }
+    // Empty Sign / RequestTime values.
+    let unsigned = TestRequest::new(APP, cmd, samples::RECORDING_CHANGED)
+        .path(WEBHOOK_PATH)
+        .path_and_query();
+    for tail in [
+        "&Sign=&RequestTime=",
+        "&Sign=&RequestTime=1669872112",
+        "&Sign=00&RequestTime=",
+    ] {
+        let uri = format!("{unsigned}{tail}");
+        let response = prompt_roundtrip(&server, &client::post(&uri, req.body()), A::NAME).await;
+        assert_rejected(
+            &response,
+            Rejection::BadSignature,
+            &format!("{}: {tail}", A::NAME),
+        );
+    }
+    // Unknown extra parameters are ignored; names in any case and percent-encoded work.
+    let odd = req
+        .path_and_query()
+        .replace("SdkAppid=", "sDkApPiD=")
+        .replace("contenttype=json", "%63ontenttype=json&Extra=1");
+    let response = prompt_roundtrip(&server, &client::post(&odd, req.body()), A::NAME).await;
+    assert_envelope(
+        &response,
+        200,
+        OK_BODY,
+        &format!("{}: odd but valid", A::NAME),
+    );
+    still_serving(&server, A::NAME).await;
+    assert_eq!(server.probe.count(), 2);
+}
+
+pub async fn hostile_request_times<A: Adapter>() {
+    let server = Server::start::<A>();
+    let cmd = command::FOLLOW_CLOUD_RECORDING_CHANGED;
+    let unsigned = TestRequest::new(APP, cmd, samples::RECORDING_CHANGED)
+        .path(WEBHOOK_PATH)
+        .path_and_query();
+    let body = samples::RECORDING_CHANGED.as_bytes();
+    // Signed correctly with the real token, but not a Unix time in seconds.
+    for time in [
+        "-1",
+        "abc",
+        "1e9",
+        " 1669872112",
+        "123456789012345678901234567890",
+        "18446744073709551616",
+    ] {
+        let uri = format!(
+            "{unsigned}&Sign={}&RequestTime={}",
+            sign_raw(TOKEN, time),
+            time.replace(' ', "%20")
+        );
+        let response = prompt_roundtrip(&server, &client::post(&uri, body), A::NAME).await;
+        assert_rejected(
+            &response,
+            Rejection::InvalidRequestTime,
+            &format!("{}: {time:?}", A::NAME),
+        );
+    }
+    // Numeric but absurd, correctly signed: outside the window.
+    for time in [0u64, 1, 9_223_372_036_854_775_807] {
+        let uri = format!(
+            "{unsigned}&Sign={}&RequestTime={time}",
+            tencent_webhook::sign(TOKEN, time)
+        );
+        let response = prompt_roundtrip(&server, &client::post(&uri, body), A::NAME).await;
+        assert_rejected(
+            &response,
+            Rejection::StaleRequestTime,
+            &format!("{}: {time}", A::NAME),
+        );
+    }
+    still_serving(&server, A::NAME).await;
+    assert_eq!(server.probe.count(), 1);
+}
+
+pub async fn deadline_holds_under_load<A: Adapter>() {
+    const CONCURRENT: usize = 64;
+    let server = Server::start::<A>();
+    let addr = server.addr;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CONCURRENT {
+        tasks.push(tokio::spawn(async move {
+            let slow = signed(
+                command::FOLLOW_CLOUD_RECORDING_CHANGED,
+                samples::RECORDING_CHANGED,
+            )
+            .client_ip(Some("slow"));
+            client::roundtrip(addr, &raw(&slow)).await
+        }));
+    }
+    for task in tasks {
+        let response = task.await.unwrap();
+        assert_rejected(&response, Rejection::CallbackTimeout, A::NAME);
+    }
+    let took = started.elapsed();
+    assert!(
+        took < DEADLINE + Duration::from_secs(2),
+        "{}: {CONCURRENT} slow callbacks took {took:?}",
+        A::NAME
+    );
+    still_serving(&server, A::NAME).await;
+}

@@ -10,6 +10,7 @@
 
 pub mod cases;
 pub mod client;
+pub mod load;
 
 /// Generates one `#[tokio::test]` per case of [`cases`] for an [`Adapter`]: each test file
 /// under `tests/` is one line, `tencent_webhook_conformance::conformance_suite!(Axum);`.
@@ -33,6 +34,13 @@ macro_rules! conformance_suite {
             keep_alive_serves_many_requests_on_one_connection,
             concurrent_events_are_each_delivered_once,
             apps_own_routes_still_answer,
+            hostile_lying_content_length,
+            hostile_huge_content_length,
+            hostile_deep_nesting,
+            hostile_bad_encodings,
+            hostile_empty_and_odd_parameters,
+            hostile_request_times,
+            deadline_holds_under_load,
         );
     };
     (@cases $adapter:ident: $($case:ident),+ $(,)?) => {
