@@ -182,3 +182,6 @@ mod convert {
         out.map_into_boxed_body()
     }
 }
+
+#[cfg(test)]
+mod tests;
