@@ -65,7 +65,7 @@ impl SdkApp {
         }
     }
 
-    /// Accept signatures made with this callback token (1 to 128 characters).
+    /// Accept signatures made with this callback token (1 to 128 bytes).
     pub fn token(mut self, token: impl Into<String>) -> Self {
         self.tokens.push(token.into());
         self

@@ -35,8 +35,10 @@ pub fn sign(token: &str, request_time: u64) -> String {
     hex::encode(digest.as_slice())
 }
 
-/// A callback token, kept only as the SHA-256 state after absorbing it: the token text
-/// itself is not stored, and `Debug` prints `[redacted]`.
+/// A callback token, kept as a SHA-256 hasher that has absorbed it, so each check hashes
+/// only `RequestTime`. The hasher still holds the token's last partial block (all of a
+/// token under 64 bytes) in memory, as any secret must be; nothing prints it: `Debug`
+/// prints `[redacted]`.
 #[derive(Clone)]
 pub(crate) struct CallbackToken {
     prefix: Sha256,

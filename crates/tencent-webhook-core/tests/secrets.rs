@@ -1,0 +1,568 @@
+//! Secrets stay secret (issue 7, item 5): callback tokens never appear in `Debug` output or
+//! in logs (captured at TRACE level), nor do valid signatures, bodies or client IPs;
+//! attacker-controlled strings are escaped in logs; and a malformed or wrong-length `Sign`
+//! is refused exactly like a well-formed wrong one.
+//!
+//! Why the last holds: `signature::verify` decodes `Sign` into a zeroed 32-byte buffer and
+//! records whether it was 64 hex digits in a `subtle::Choice`; then, whatever the outcome
+//! of the decoding, it computes every configured token's digest and compares each with the
+//! buffer through `ConstantTimeEq`, and only after all comparisons branches on
+//! `well_formed & matched`. There is no early return between reading `Sign` and that
+//! branch. The only input-dependent branch before it (the length test that decides
+//! whether to hex-decode) depends on the attacker's own input, never on a token. These
+//! tests check what the public API can show: the same answer, byte for byte, and the same
+//! log lines. No test here measures time.
+#![forbid(unsafe_code)]
+
+use std::convert::Infallible;
+use std::io;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http::{Method, Request, StatusCode, header};
+use http_body_util::{BodyExt, Full};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use tencent_webhook_core::test_util::{TestRequest, samples};
+use tencent_webhook_core::{
+    Ack, ConfigError, Rejection, SdkApp, Webhook, WebhookConfig, WebhookLayer, WebhookResponse,
+    WebhookService, sign,
+};
+use tokio::runtime::Runtime;
+use tower::ServiceExt;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::fmt::format::FmtSpan;
+
+const APP: u64 = 1_400_000_000;
+const UNSIGNED_APP: u64 = 1_400_000_009;
+const NEW_TOKEN: &str = "new-Token-7f3a9c1e5b";
+const OLD_TOKEN: &str = "old-Token-2d8b4e6a0c";
+const NOW: u64 = 1_669_872_112;
+const CMD: &str = "Follow.CallbackAfterCloudRecordingChanged";
+/// Put into every body; must never reach the logs.
+const BODY_MARKER: &str = "BODY-MARKER-e4c1a7";
+/// Sent as `ClientIP`; personal data, must never reach the logs.
+const IP_MARKER: &str = "203.0.113.77";
+
+// ---- capturing tracing output ------------------------------------------------------------
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Capture {
+    type Writer = Capture;
+
+    fn make_writer(&'a self) -> Capture {
+        self.clone()
+    }
+}
+
+/// Run `f` under a TRACE-level fmt subscriber that writes to memory (span events
+/// included when `spans`); return `f`'s result and everything the subscriber wrote.
+fn capture<T>(spans: bool, f: impl FnOnce() -> T) -> (T, String) {
+    let out = Capture::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_span_events(if spans { FmtSpan::FULL } else { FmtSpan::NONE })
+        .with_ansi(false)
+        .without_time()
+        .with_writer(out.clone())
+        .finish();
+    let result = tracing::subscriber::with_default(subscriber, f);
+    let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    (result, text)
+}
+
+// ---- the service under test --------------------------------------------------------------
+
+fn runtime() -> Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap()
+}
+
+fn config() -> WebhookConfig {
+    WebhookConfig::builder()
+        // Rotation in progress: both tokens verify.
+        .app(SdkApp::new(APP).token(NEW_TOKEN).token(OLD_TOKEN))
+        .app(SdkApp::new(UNSIGNED_APP))
+        .body_limit(4096)
+        .clock(|| UNIX_EPOCH + Duration::from_secs(NOW))
+        .build()
+        .unwrap()
+}
+
+fn body() -> String {
+    samples::RECORDING_CHANGED.replace("user1", BODY_MARKER)
+}
+
+/// The payload of the panic the callback causes on purpose (kept out of the test output).
+struct ExpectedPanic;
+
+fn silence_expected_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !info.payload().is::<ExpectedPanic>() {
+                default(info);
+            }
+        }));
+    });
+}
+
+/// A callback steered by `ClientIP`: `fail` answers FAIL, `panic` panics, anything else OK.
+fn service(config: WebhookConfig) -> impl Endpoint {
+    silence_expected_panics();
+    WebhookService::from_fn(config, |hook: Webhook| async move {
+        match hook.context.client_ip.as_deref() {
+            Some("fail") => Ack::fail(7, "callback says no"),
+            Some("panic") => std::panic::panic_any(ExpectedPanic),
+            _ => Ack::ok(),
+        }
+    })
+}
+
+fn query(app: u64, command: &str, client_ip: &str, sign: &str, time: u64) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    q.append_pair("SdkAppid", &app.to_string())
+        .append_pair("CallbackCommand", command)
+        .append_pair("contenttype", "json")
+        .append_pair("ClientIP", client_ip)
+        .append_pair("OptPlatform", "RESTAPI")
+        .append_pair("Sign", sign)
+        .append_pair("RequestTime", &time.to_string());
+    q.finish()
+}
+
+fn post(query: &str, body: &str) -> Request<Full<Bytes>> {
+    Request::post(format!("/callback?{query}"))
+        .header(header::CONTENT_LENGTH, body.len())
+        .body(Full::new(Bytes::copy_from_slice(body.as_bytes())))
+        .unwrap()
+}
+
+/// What a webhook endpoint is to these tests.
+trait Endpoint:
+    tower::Service<Request<Full<Bytes>>, Response = WebhookResponse, Error = Infallible> + Clone
+{
+}
+
+impl<S> Endpoint for S where
+    S: tower::Service<Request<Full<Bytes>>, Response = WebhookResponse, Error = Infallible> + Clone
+{
+}
+
+/// Status, headers and body of the answer.
+fn send(
+    rt: &Runtime,
+    service: &impl Endpoint,
+    request: Request<Full<Bytes>>,
+) -> (StatusCode, http::HeaderMap, Bytes) {
+    rt.block_on(async {
+        let response = service.clone().oneshot(request).await.unwrap();
+        let (parts, body) = response.into_parts();
+        (
+            parts.status,
+            parts.headers,
+            body.collect().await.unwrap().to_bytes(),
+        )
+    })
+}
+
+// ---- Debug -------------------------------------------------------------------------------
+
+fn run<S>(cases: u32, strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>)
+where
+    S: Strategy,
+    S::Value: std::fmt::Debug,
+{
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    if let Err(e) = TestRunner::new(config).run(&strategy, test) {
+        panic!("{e}");
+    }
+}
+
+/// Tokens long enough that they cannot turn up in Debug output by chance.
+fn secret() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[A-Za-z0-9_.~-]{12,128}",
+        "\\PC{12,32}".prop_filter("at most 128 bytes", |t| t.len() <= 128),
+    ]
+}
+
+/// `Debug` (plain and pretty) of every public value that holds or has seen a token:
+/// `SdkApp`, `WebhookConfigBuilder`, `WebhookConfig`, `WebhookService`, `WebhookLayer`,
+/// `TestRequest`, an `Admission` and a delivered `WebhookContext`. None shows a token or a
+/// valid signature, and the context shows the body's size, not its content.
+#[test]
+fn debug_output_never_shows_tokens() {
+    let rt = runtime();
+    run(256, prop::collection::vec(secret(), 1..4), |tokens| {
+        let app = tokens
+            .iter()
+            .fold(SdkApp::new(APP), |app, t| app.token(t.clone()));
+        let builder = WebhookConfig::builder()
+            .app(app.clone())
+            .clock(|| UNIX_EPOCH + Duration::from_secs(NOW));
+        let builder_debug = format!("{builder:?} {builder:#?}");
+        let config = builder.build().unwrap();
+        let seen = Arc::new(Mutex::new(None));
+        let seen2 = seen.clone();
+        let service = WebhookService::from_fn(config.clone(), move |hook: Webhook| {
+            *seen2.lock().unwrap() = Some(hook);
+            async { Ack::ok() }
+        });
+        let layer = WebhookLayer::new(config.clone());
+        let test_request = TestRequest::new(APP, CMD, body())
+            .token(tokens[0].clone())
+            .request_time(NOW);
+        let valid_sign = sign(&tokens[0], NOW);
+        let uri: http::Uri = test_request.path_and_query().parse().unwrap();
+        let admission = service
+            .admit(&Method::POST, &uri, &http::HeaderMap::new())
+            .unwrap();
+        let admission_debug = format!("{admission:?} {admission:#?}");
+        drop(admission);
+        let ((status, _, _), _) = capture(false, || {
+            send(&rt, &service, test_request.clone().into_request())
+        });
+        prop_assert_eq!(status, StatusCode::OK);
+        let hook = seen.lock().unwrap().take().unwrap();
+
+        let outputs = [
+            ("SdkApp", format!("{app:?} {app:#?}")),
+            ("WebhookConfigBuilder", builder_debug),
+            ("WebhookConfig", format!("{config:?} {config:#?}")),
+            ("WebhookService", format!("{service:?} {service:#?}")),
+            ("WebhookLayer", format!("{layer:?} {layer:#?}")),
+            ("TestRequest", format!("{test_request:?} {test_request:#?}")),
+            ("Admission", admission_debug),
+            (
+                "WebhookContext",
+                format!("{:?} {:#?}", hook.context, hook.context),
+            ),
+        ];
+        for (what, debug) in &outputs {
+            prop_assert!(!debug.is_empty());
+            for token in &tokens {
+                prop_assert!(
+                    !debug.contains(token.as_str()),
+                    "{what} shows a token: {debug}"
+                );
+            }
+            prop_assert!(
+                !debug.contains(&valid_sign),
+                "{what} shows the Sign: {debug}"
+            );
+        }
+        // The redaction is what hides them (the values are there, redacted).
+        for (what, debug) in &outputs[..6] {
+            prop_assert!(debug.contains("redacted"), "{what}: {debug}");
+        }
+        let context = &outputs[7].1;
+        prop_assert!(!context.contains(BODY_MARKER), "{context}");
+        prop_assert!(
+            context.contains(&format!("[{} bytes]", body().len())),
+            "{context}"
+        );
+        Ok(())
+    });
+}
+
+/// A refused token is not echoed by the configuration error.
+#[test]
+fn config_errors_do_not_echo_tokens() {
+    let long = format!("{NEW_TOKEN}{}", "x".repeat(128));
+    let error = WebhookConfig::builder()
+        .app(SdkApp::new(APP).token(long.clone()))
+        .build()
+        .unwrap_err();
+    assert_eq!(error, ConfigError::InvalidToken(APP));
+    let text = format!("{error} {error:?}");
+    assert!(!text.contains(NEW_TOKEN), "{text}");
+    assert!(text.contains(&APP.to_string()), "{text}");
+}
+
+// ---- logs --------------------------------------------------------------------------------
+
+/// Every kind of answer, logged at TRACE with span events: the logs name the outcome and
+/// the rejection reason, and never contain a token, a valid signature, the body or the
+/// client IP.
+#[test]
+fn trace_logs_hold_reasons_but_no_tokens_signatures_bodies_or_client_ips() {
+    let body = body();
+    let new_sign = sign(NEW_TOKEN, NOW);
+    let old_sign = sign(OLD_TOKEN, NOW);
+    let stale_sign = sign(NEW_TOKEN, NOW - 3600);
+    let cases: Vec<(Request<Full<Bytes>>, StatusCode, &str)> = vec![
+        (
+            post(&query(APP, CMD, IP_MARKER, &new_sign, NOW), &body),
+            StatusCode::OK,
+            "webhook delivered",
+        ),
+        (
+            post(&query(APP, CMD, IP_MARKER, &old_sign, NOW), &body),
+            StatusCode::OK,
+            "webhook delivered",
+        ),
+        (
+            post(&query(APP, CMD, "fail", &new_sign, NOW), &body),
+            StatusCode::OK,
+            "callback answered FAIL",
+        ),
+        (
+            post(
+                &query(APP, CMD, IP_MARKER, &sign("guessed-token", NOW), NOW),
+                &body,
+            ),
+            StatusCode::UNAUTHORIZED,
+            "Sign does not match",
+        ),
+        // A token sent as the Sign itself is not logged either.
+        (
+            post(&query(APP, CMD, IP_MARKER, NEW_TOKEN, NOW), &body),
+            StatusCode::UNAUTHORIZED,
+            "Sign does not match",
+        ),
+        (
+            post(&query(APP, CMD, IP_MARKER, &stale_sign, NOW - 3600), &body),
+            StatusCode::UNAUTHORIZED,
+            "RequestTime is outside the accepted window",
+        ),
+        (
+            post(&query(1_499_999_999, CMD, IP_MARKER, &new_sign, NOW), &body),
+            StatusCode::FORBIDDEN,
+            "SdkAppid is not accepted here",
+        ),
+        (
+            post(
+                &query(APP, CMD, IP_MARKER, &new_sign, NOW),
+                &format!(r#"{{"EventType":"{BODY_MARKER}","EventInfo":{{}}}}"#),
+            ),
+            StatusCode::BAD_REQUEST,
+            "body does not match the event schema",
+        ),
+        (
+            post(
+                &query(APP, CMD, IP_MARKER, &new_sign, NOW),
+                &format!("{{\"{BODY_MARKER}\""),
+            ),
+            StatusCode::BAD_REQUEST,
+            "body is not valid JSON",
+        ),
+        (
+            post(
+                &query(APP, CMD, IP_MARKER, &new_sign, NOW),
+                &format!("{body:4097}"),
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body exceeds the size limit",
+        ),
+        (
+            post(&query(APP, CMD, "panic", &new_sign, NOW), &body),
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "callback panicked",
+        ),
+    ];
+    let (answers, logs) = capture(true, || {
+        let rt = runtime();
+        let service = service(config());
+        cases
+            .into_iter()
+            .map(|(request, status, reason)| {
+                let (got, _, body) = send(&rt, &service, request);
+                (got, status, reason, body)
+            })
+            .collect::<Vec<_>>()
+    });
+    for (got, status, reason, body) in &answers {
+        assert_eq!(got, status, "{reason}: {body:?}");
+        assert!(logs.contains(reason), "no {reason:?} in the logs:\n{logs}");
+        assert!(
+            logs.contains(&format!("status={}", status.as_u16())),
+            "no status {status} in the logs:\n{logs}"
+        );
+    }
+    assert!(logs.contains("outcome=\"rejected\""), "{logs}");
+    assert!(logs.contains("outcome=\"ok\""), "{logs}");
+    assert!(logs.contains(&format!("sdk_app_id={APP}")), "{logs}");
+    // And the secrets are absent.
+    for secret in [
+        NEW_TOKEN,
+        OLD_TOKEN,
+        &new_sign,
+        &old_sign,
+        &stale_sign,
+        BODY_MARKER,
+        IP_MARKER,
+    ] {
+        assert!(!logs.contains(secret), "{secret:?} in the logs:\n{logs}");
+    }
+    assert!(
+        !logs.contains("-m9-bVVU7id"),
+        "body content in the logs:\n{logs}"
+    );
+}
+
+/// The `CallbackCommand` of an unauthenticated request is logged (so an operator can see
+/// what was refused), but escaped: a newline, carriage return or terminal escape in it
+/// cannot forge a log line or colour the terminal.
+#[test]
+fn attacker_strings_are_escaped_in_logs() {
+    let command = "Live.X\n2038-01-19T03:14:07Z ERROR forged line\r\u{1b}[31mred\u{0}";
+    let (status, logs) = capture(true, || {
+        let rt = runtime();
+        let (status, _, _) = send(
+            &rt,
+            &service(config()),
+            post(&query(1_499_999_999, command, IP_MARKER, "x", NOW), "{}"),
+        );
+        status
+    });
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        logs.contains(r#"Live.X\n2038-01-19T03:14:07Z ERROR forged line\r\u{1b}[31mred\0"#),
+        "{logs}"
+    );
+    assert!(
+        !logs.contains('\u{1b}') && !logs.contains('\r') && !logs.contains('\0'),
+        "{logs:?}"
+    );
+    for line in logs.lines() {
+        let level = line.trim_start().split(' ').next().unwrap_or("");
+        assert!(
+            ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"].contains(&level),
+            "a line not written by the subscriber: {line:?}"
+        );
+    }
+}
+
+// ---- malformed signatures ----------------------------------------------------------------
+
+/// The answer and the log lines for one request, with the latency masked.
+fn answer_and_log(
+    rt: &Runtime,
+    service: &impl Endpoint,
+    sign: &str,
+) -> ((StatusCode, http::HeaderMap, Bytes), String) {
+    let (answer, logs) = capture(false, || {
+        send(
+            rt,
+            service,
+            post(&query(APP, CMD, IP_MARKER, sign, NOW), &body()),
+        )
+    });
+    (answer, mask_latency(&logs))
+}
+
+fn mask_latency(logs: &str) -> String {
+    let mut out = String::new();
+    let mut rest = logs;
+    while let Some(at) = rest.find("latency_us=") {
+        let (head, tail) = rest.split_at(at + "latency_us=".len());
+        out.push_str(head);
+        out.push('N');
+        rest = tail.trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Any `Sign` that is not the right one (wrong length, not hex, empty, huge, the right one
+/// with something added or doubled, upper-case wrong hex) is answered exactly like a
+/// well-formed wrong signature: the same 401 BadSignature answer byte for byte, and the
+/// same log lines. And the presented `Sign` never shows up in the logs.
+#[test]
+fn malformed_signs_are_refused_exactly_like_wrong_ones() {
+    let rt = runtime();
+    let service = service(config());
+    let good = sign(NEW_TOKEN, NOW);
+    let (reference, reference_log) = answer_and_log(&rt, &service, &sign("wrong", NOW));
+    assert_eq!(reference.0, StatusCode::UNAUTHORIZED);
+    let expected = serde_json::json!({
+        "ActionStatus": "FAIL",
+        "ErrorCode": Rejection::BadSignature.error_code(),
+        "ErrorInfo": Rejection::BadSignature.to_string(),
+    });
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&reference.2).unwrap(),
+        expected
+    );
+    assert!(
+        reference_log.contains("Sign does not match"),
+        "{reference_log}"
+    );
+
+    let fixed = [
+        String::new(),
+        "0".to_owned(),
+        good[..63].to_owned(),
+        format!("{good}0"),
+        format!("{good}{good}"),
+        format!("{good} "),
+        format!(" {good}"),
+        format!("{good}\0"),
+        good.replace(|c: char| c.is_ascii_digit(), "z"),
+        "0".repeat(64),
+        "g".repeat(64),
+        "é".repeat(32),
+        "f".repeat(10_000),
+    ];
+    let check = |bad: &str| -> Result<(), TestCaseError> {
+        prop_assume!(!bad.eq_ignore_ascii_case(&good));
+        let (answer, log) = answer_and_log(&rt, &service, bad);
+        prop_assert_eq!(&answer.0, &reference.0);
+        prop_assert_eq!(&answer.1, &reference.1);
+        prop_assert_eq!(&answer.2, &reference.2);
+        prop_assert_eq!(&log, &reference_log);
+        if bad.len() >= 16 {
+            prop_assert!(!log.contains(bad));
+        }
+        Ok(())
+    };
+    for bad in &fixed {
+        check(bad).unwrap_or_else(|e| panic!("Sign {bad:?}: {e}"));
+    }
+    run(
+        256,
+        prop_oneof![
+            "[0-9a-f]{0,130}",
+            "[0-9a-fA-F]{64}",
+            "\\PC{0,80}",
+            any::<Vec<u8>>().prop_map(hex::encode),
+        ],
+        |bad| check(&bad),
+    );
+}
+
+/// The right signature in upper-case hex is the same signature, and is accepted.
+#[test]
+fn upper_case_hex_of_the_right_signature_is_accepted() {
+    let rt = runtime();
+    let service = service(config());
+    let upper = sign(NEW_TOKEN, NOW).to_ascii_uppercase();
+    let (status, _, body) = send(
+        &rt,
+        &service,
+        post(&query(APP, CMD, IP_MARKER, &upper, NOW), &body()),
+    );
+    assert_eq!(status, StatusCode::OK, "{body:?}");
+}
