@@ -21,33 +21,33 @@
 //!     let config = WebhookConfig::builder()
 //!         .app(SdkApp::new(1400000000).token("my-callback-token"))
 //!         .build()
-//!         .unwrap();
+//!         .expect("valid webhook config");
+//!
 //!     let webhook = WebhookService::from_fn(config, |hook: Webhook| async move {
-//!         if let Event::Recording(rec) = hook.event {
-//!             println!("recording {:?}: {:?}", rec.info.task_id, rec.info.payload);
+//!         match hook.event {
+//!             Event::Recording(rec) => println!("task {:?}: {:?}", rec.info.task_id, rec.info.payload),
+//!             other => println!("{}: {other:?}", hook.context.command),
 //!         }
 //!         Ack::ok()
 //!     });
 //!     let greeting = web::Data::new(String::from("ok"));
 //!
-//!     // Your existing app, with one more service.
 //!     HttpServer::new(move || {
 //!         App::new()
-//!             .app_data(greeting.clone())
-//!             .wrap(middleware::Logger::default())
-//!             .route(
-//!                 "/healthz",
-//!                 web::get().to(|greeting: web::Data<String>| async move {
-//!                     greeting.get_ref().clone()
-//!                 }),
-//!             )
-//!             .service(tencent_webhook_actix::webhook("/tencent/callback", webhook.clone()))
+//!             .app_data(greeting.clone())                      // your existing state,
+//!             .wrap(middleware::Logger::default())             // middleware
+//!             .route("/healthz", web::get().to(|g: web::Data<String>| async move { g.to_string() }))
+//!             .service(tencent_webhook_actix::webhook("/tencent/callback", webhook.clone())) // one more line
 //!     })
-//!     .bind(("127.0.0.1", 8080))?
+//!     .bind(("0.0.0.0", 8080))?
 //!     .run()
 //!     .await
 //! }
 //! ```
+//!
+//! Through the `tencent-webhook` facade (feature `actix-web`) the call is
+//! `tencent_webhook::actix::webhook(..)`. It also works inside a `web::scope`; to put
+//! guards or middleware on the webhook's resource alone, mount [`handle`] by hand.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -131,8 +131,8 @@ where
 
 /// The one place where `http` 0.2 (actix-web) and `http` 1 (the core) meet. Both crates
 /// accept the same methods, URIs, header names and values and statuses, so every
-/// conversion here is exact; the `None` paths exist only so that nothing is ever dropped
-/// silently.
+/// conversion here is exact; the refusals (400 in, 500 out) exist only so that nothing is
+/// ever dropped silently.
 mod convert {
     use actix_web::HttpRequest;
     use actix_web::HttpResponse;
