@@ -12,14 +12,16 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once};
 use std::task::{Context, Poll};
 use std::time::{Duration, UNIX_EPOCH};
 
 use bytes::Bytes;
+use futures_util::FutureExt;
 use http::{HeaderName, HeaderValue, Method, Request, StatusCode, header};
-use http_body_util::{BodyExt, Full};
+use http_body::Frame;
+use http_body_util::{BodyExt, Full, StreamBody};
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -876,8 +878,19 @@ fn tamper() -> impl Strategy<Value = Tamper> {
     ]
 }
 
+/// A request body that never ends and records whether anyone polled it.
+fn endless_body(
+    polled: Arc<AtomicBool>,
+) -> StreamBody<impl futures_util::Stream<Item = Result<Frame<Bytes>, Infallible>>> {
+    StreamBody::new(futures_util::stream::poll_fn(move |_| {
+        polled.store(true, Ordering::SeqCst);
+        Poll::Pending
+    }))
+}
+
 /// Any change to Sign, RequestTime, token or app id is refused, with the right rejection,
-/// and never delivered.
+/// and never delivered; and it is refused before any of the body is read, without
+/// waiting for it.
 #[test]
 fn any_change_to_sign_time_token_or_app_is_refused() {
     let h = Harness::new();
@@ -945,6 +958,23 @@ fn any_change_to_sign_time_token_or_app_is_refused() {
         };
         let outcome = h.send(post(&encode(&params), BODY))?;
         prop_assert_eq!(outcome.rejection(), Some(expected), "{:?}", outcome);
+
+        // The same forgery with a body that never ends: refused at once, before any of
+        // the body is read.
+        let polled = Arc::new(AtomicBool::new(false));
+        let request = Request::post(format!("/tencent/callback?{}", encode(&params)))
+            .body(endless_body(polled.clone()))
+            .unwrap();
+        let _runtime = h.rt.enter();
+        let answer = h.service.clone().oneshot(request).now_or_never();
+        let Some(Ok(response)) = answer else {
+            return Err(TestCaseError::fail("a forgery was not answered at once"));
+        };
+        prop_assert_eq!(response.status(), expected.status());
+        prop_assert!(
+            !polled.load(Ordering::SeqCst),
+            "the body of a forgery was read"
+        );
         Ok(())
     });
 }
