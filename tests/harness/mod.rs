@@ -83,8 +83,10 @@ pub const UNSIGNED_APP: u64 = 1400000001;
 pub const BODY_LIMIT: usize = 4096;
 /// The suite's body timeout.
 pub const BODY_TIMEOUT: Duration = Duration::from_millis(1000);
-/// The suite's callback deadline.
-pub const DEADLINE: Duration = Duration::from_millis(500);
+/// The suite's callback deadline. Generous, because a panicking callback's panic hook
+/// (printing a backtrace when RUST_BACKTRACE is set) runs on the callback's task while the
+/// deadline keeps ticking, and the panic case must see its 500, not a 503.
+pub const DEADLINE: Duration = Duration::from_millis(2000);
 
 /// What the suite's callback saw.
 #[derive(Clone, Default)]
@@ -144,7 +146,7 @@ impl Service<Webhook> for SuiteInner {
             match hook.context.client_ip.as_deref() {
                 Some("panic") => panic!("the suite's callback panics on purpose"),
                 Some("fail") => return Ok(Ack::fail(4242, "suite says no")),
-                Some("slow") => tokio::time::sleep(Duration::from_secs(3)).await,
+                Some("slow") => tokio::time::sleep(Duration::from_secs(5)).await,
                 _ => {}
             }
             let (typed, task_id, event_type) = match &hook.event {

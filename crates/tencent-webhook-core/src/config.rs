@@ -260,8 +260,9 @@ impl WebhookConfigBuilder {
         self
     }
 
-    /// How long the callback may run; past it the callback is dropped (cancelled) and the
-    /// request answered 503. Default: no deadline. Tencent waits 2 s for Chat/Live
+    /// How long the callback may run; past it the callback is cancelled and the request
+    /// answered 503. Without a deadline the callback always runs to completion, even if
+    /// the sender disconnects first. Default: no deadline. Tencent waits 2 s for Chat/Live
     /// webhooks, so a deadline a little under that turns a slow callback into a clear
     /// FAIL instead of a sender-side timeout. For slow work, acknowledge at once and work
     /// in the background (see the crate docs).

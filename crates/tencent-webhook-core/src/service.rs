@@ -5,12 +5,11 @@
 use std::convert::Infallible;
 use std::fmt::{self, Display};
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes};
-use futures_util::{FutureExt, Stream, TryStreamExt};
+use futures_util::{Stream, TryStreamExt};
 use http::{HeaderMap, Method, Request, Uri, header};
 use http_body_util::BodyDataStream;
 use tower::ServiceExt;
@@ -224,24 +223,35 @@ where
         },
         event,
     };
-    let call = AssertUnwindSafe(inner.oneshot(webhook))
-        .catch_unwind()
-        .instrument(trace.span.clone());
+    // The callback runs as a task of its own: once an event is accepted, it is processed
+    // to the end even if the sender hangs up (Tencent's sender gives up after 2 s and
+    // drops the connection, which drops this future). Only the deadline cancels it.
+    let call = async move {
+        match inner.oneshot(webhook).await {
+            Ok(answer) => Ok(answer.into_ack()),
+            Err(error) => Err(Into::<BoxError>::into(error)),
+        }
+    };
+    let mut task = tokio::spawn(call.instrument(trace.span.clone()));
     let outcome = match deadline {
-        None => call.await,
-        Some(deadline) => match tokio::time::timeout(deadline, call).await {
+        None => (&mut task).await,
+        Some(deadline) => match tokio::time::timeout(deadline, &mut task).await {
             Ok(outcome) => outcome,
-            Err(_) => return trace.reject(Rejection::CallbackTimeout),
+            Err(_) => {
+                task.abort();
+                return trace.reject(Rejection::CallbackTimeout);
+            }
         },
     };
     match outcome {
-        Ok(Ok(answer)) => trace.answer(&answer.into_ack()),
+        Ok(Ok(ack)) => trace.answer(&ack),
         Ok(Err(error)) => {
-            let error: BoxError = error.into();
             tracing::event!(parent: &trace.span, Level::ERROR, error = %error, "inner service failed");
             trace.reject(Rejection::CallbackError)
         }
-        Err(_panic) => trace.reject(Rejection::CallbackPanicked),
+        // A panic in the callback (the task's only other way to end: it is never aborted
+        // except on the deadline above).
+        Err(_join_error) => trace.reject(Rejection::CallbackPanicked),
     }
 }
 

@@ -570,3 +570,32 @@ fn the_service_is_clone_send_sync_with_a_send_future() {
 }
 
 use tower_layer::Layer;
+
+#[tokio::test]
+async fn an_accepted_event_is_processed_even_if_the_sender_hangs_up() {
+    let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
+    let (release_tx, release_rx) = tokio::sync::oneshot::channel::<()>();
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+    let slots = Arc::new(Mutex::new(Some((started_tx, release_rx, done_tx))));
+    let svc = WebhookService::from_fn(config().build().unwrap(), move |_hook: Webhook| {
+        let slots = slots.clone();
+        async move {
+            let (started, release, done) = slots.lock().unwrap().take().unwrap();
+            started.send(()).unwrap();
+            release.await.unwrap();
+            done.send(()).unwrap();
+            Ack::ok()
+        }
+    });
+    let request = post(&signed(command::FOLLOW_CLOUD_RECORDING_CHANGED, NOW), SEED);
+    let pending = tokio::spawn(svc.oneshot(request));
+    started_rx.await.unwrap();
+    // The sender gives up: the response future is dropped mid-callback.
+    pending.abort();
+    assert!(pending.await.unwrap_err().is_cancelled());
+    release_tx.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), done_rx)
+        .await
+        .expect("the callback ran to completion")
+        .unwrap();
+}
