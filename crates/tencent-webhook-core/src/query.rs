@@ -25,7 +25,7 @@ impl<'a> CallbackQuery<'a> {
     /// `OptPlatform` the first value wins. Unknown parameters are ignored.
     pub(crate) fn parse(query: &'a str) -> Result<Self, Rejection> {
         let mut q = Self::default();
-        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        for (name, value) in pairs(query) {
             let (slot, canonical, strict) = match () {
                 _ if name.eq_ignore_ascii_case("SdkAppid") => (&mut q.sdk_app_id, "SdkAppid", true),
                 // `WebhookCommand` is the name one revision of the TUILiveKit overview uses
@@ -56,6 +56,25 @@ impl<'a> CallbackQuery<'a> {
         }
         Ok(q)
     }
+}
+
+/// The `(name, value)` pairs of [`form_urlencoded::parse`], without its copies: a pair with
+/// no `%` and no `+` decodes to itself, so it is split in place and borrowed from the
+/// query; any other pair goes through `form_urlencoded` itself. Same pairs, same order.
+fn pairs(query: &str) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            if pair.bytes().any(|b| b == b'%' || b == b'+') {
+                form_urlencoded::parse(pair.as_bytes())
+                    .next()
+                    .unwrap_or_default()
+            } else {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                (Cow::Borrowed(name), Cow::Borrowed(value))
+            }
+        })
 }
 
 #[cfg(test)]
@@ -115,6 +134,47 @@ mod tests {
     fn informational_duplicates_keep_the_first() {
         let q = CallbackQuery::parse("ClientIP=1.1.1.1&ClientIP=2.2.2.2").unwrap();
         assert_eq!(q.client_ip.as_deref(), Some("1.1.1.1"));
+    }
+
+    #[test]
+    fn pairs_are_those_of_form_urlencoded() {
+        for query in [
+            "",
+            "&&&",
+            "=",
+            "==",
+            "a",
+            "a=",
+            "=b",
+            "a=b=c",
+            "a=b&&c=d&",
+            "a+b=c+d",
+            "a%20b=%41%zz%",
+            "%E4%BD%A0=%FF%FE",
+            "x=1&y=%2B&z=+",
+            "\u{4f60}=\u{597d}&k=v",
+            "SdkAppid=1400000000&CallbackCommand=Live.X&contenttype=json&ClientIP=%3A%3A1",
+        ] {
+            let ours: Vec<_> = pairs(query).collect();
+            let theirs: Vec<_> = form_urlencoded::parse(query.as_bytes()).collect();
+            assert_eq!(ours, theirs, "{query}");
+        }
+        // Nothing to decode: borrowed, not copied.
+        assert!(
+            pairs("SdkAppid=1&Sign=ab")
+                .all(|(n, v)| matches!((n, v), (Cow::Borrowed(_), Cow::Borrowed(_))))
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn pairs_match_form_urlencoded_on_any_query(
+            query in proptest::prop_oneof!["[a-zA-Z0-9%+=&\u{4f60} .-]{0,48}", "(?s).{0,48}"]
+        ) {
+            let ours: Vec<_> = pairs(&query).collect();
+            let theirs: Vec<_> = form_urlencoded::parse(query.as_bytes()).collect();
+            proptest::prop_assert_eq!(ours, theirs);
+        }
     }
 
     #[test]
