@@ -108,6 +108,7 @@ mod layer;
 mod platform;
 mod query;
 mod rejection;
+mod run_to_end;
 mod service;
 mod signature;
 #[cfg(feature = "test-util")]

@@ -20,6 +20,7 @@ use crate::callback::CallbackFn;
 use crate::envelope::{self, WebhookResponse};
 use crate::future::ResponseFuture;
 use crate::query::CallbackQuery;
+use crate::run_to_end::{Panicked, RunToEnd};
 use crate::{
     Ack, IntoAck, OptPlatform, Rejection, Webhook, WebhookConfig, WebhookContext, event, signature,
 };
@@ -223,22 +224,21 @@ where
         },
         event,
     };
-    // The callback runs as a task of its own: once an event is accepted, it is processed
-    // to the end even if the sender hangs up (Tencent's sender gives up after 2 s and
-    // drops the connection, which drops this future). Only the deadline cancels it.
+    // Once an event is accepted it is processed to the end, even if the sender hangs up
+    // and this future is dropped; only the deadline cancels the callback.
     let call = async move {
         match inner.oneshot(webhook).await {
             Ok(answer) => Ok(answer.into_ack()),
             Err(error) => Err(Into::<BoxError>::into(error)),
         }
     };
-    let mut task = tokio::spawn(call.instrument(trace.span.clone()));
+    let mut call = RunToEnd::new(call.instrument(trace.span.clone()));
     let outcome = match deadline {
-        None => (&mut task).await,
-        Some(deadline) => match tokio::time::timeout(deadline, &mut task).await {
+        None => (&mut call).await,
+        Some(deadline) => match tokio::time::timeout(deadline, &mut call).await {
             Ok(outcome) => outcome,
             Err(_) => {
-                task.abort();
+                call.cancel();
                 return trace.reject(Rejection::CallbackTimeout);
             }
         },
@@ -249,9 +249,7 @@ where
             tracing::event!(parent: &trace.span, Level::ERROR, error = %error, "inner service failed");
             trace.reject(Rejection::CallbackError)
         }
-        // A panic in the callback (the task's only other way to end: it is never aborted
-        // except on the deadline above).
-        Err(_join_error) => trace.reject(Rejection::CallbackPanicked),
+        Err(Panicked) => trace.reject(Rejection::CallbackPanicked),
     }
 }
 

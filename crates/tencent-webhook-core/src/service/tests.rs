@@ -599,3 +599,24 @@ async fn an_accepted_event_is_processed_even_if_the_sender_hangs_up() {
         .expect("the callback ran to completion")
         .unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_deadline_cancels_the_callback_for_good() {
+    let finished = Arc::new(Mutex::new(false));
+    let flag = finished.clone();
+    let svc = WebhookService::from_fn(
+        config().callback_deadline(Duration::from_secs(1)).build().unwrap(),
+        move |_hook: Webhook| {
+            let flag = flag.clone();
+            async move {
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                *flag.lock().unwrap() = true;
+                Ack::ok()
+            }
+        },
+    );
+    let request = post(&signed(command::FOLLOW_CLOUD_RECORDING_CHANGED, NOW), SEED);
+    expect_rejection(svc, request, Rejection::CallbackTimeout).await;
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert!(!*finished.lock().unwrap(), "a cancelled callback must not finish in the background");
+}
