@@ -69,6 +69,16 @@ impl<'a> MakeWriter<'a> for Capture {
     }
 }
 
+/// One test at a time. A subscriber set with `with_default` is per thread, but tracing
+/// caches each callsite's interest process-wide; a callsite first hit on one thread while
+/// another thread is registering its subscriber can be cached as "never" and vanish from
+/// the capture (tracing-core's known race between the two registrations). With one
+/// global subscriber, as in an application, this cannot happen.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Run `f` under a TRACE-level fmt subscriber that writes to memory (span events
 /// included when `spans`); return `f`'s result and everything the subscriber wrote.
 fn capture<T>(spans: bool, f: impl FnOnce() -> T) -> (T, String) {
@@ -214,6 +224,7 @@ fn secret() -> impl Strategy<Value = String> {
 /// valid signature, and the context shows the body's size, not its content.
 #[test]
 fn debug_output_never_shows_tokens() {
+    let _serial = serial();
     let rt = runtime();
     run(256, prop::collection::vec(secret(), 1..4), |tokens| {
         let app = tokens
@@ -290,6 +301,7 @@ fn debug_output_never_shows_tokens() {
 /// A refused token is not echoed by the configuration error.
 #[test]
 fn config_errors_do_not_echo_tokens() {
+    let _serial = serial();
     let long = format!("{NEW_TOKEN}{}", "x".repeat(128));
     let error = WebhookConfig::builder()
         .app(SdkApp::new(APP).token(long.clone()))
@@ -308,6 +320,7 @@ fn config_errors_do_not_echo_tokens() {
 /// client IP.
 #[test]
 fn trace_logs_hold_reasons_but_no_tokens_signatures_bodies_or_client_ips() {
+    let _serial = serial();
     let body = body();
     let new_sign = sign(NEW_TOKEN, NOW);
     let old_sign = sign(OLD_TOKEN, NOW);
@@ -427,6 +440,7 @@ fn trace_logs_hold_reasons_but_no_tokens_signatures_bodies_or_client_ips() {
 /// cannot forge a log line or colour the terminal.
 #[test]
 fn attacker_strings_are_escaped_in_logs() {
+    let _serial = serial();
     let command = "Live.X\n2038-01-19T03:14:07Z ERROR forged line\r\u{1b}[31mred\u{0}";
     let (status, logs) = capture(true, || {
         let rt = runtime();
@@ -492,6 +506,7 @@ fn mask_latency(logs: &str) -> String {
 /// same log lines. And the presented `Sign` never shows up in the logs.
 #[test]
 fn malformed_signs_are_refused_exactly_like_wrong_ones() {
+    let _serial = serial();
     let rt = runtime();
     let service = service(config());
     let good = sign(NEW_TOKEN, NOW);
@@ -556,6 +571,7 @@ fn malformed_signs_are_refused_exactly_like_wrong_ones() {
 /// The right signature in upper-case hex is the same signature, and is accepted.
 #[test]
 fn upper_case_hex_of_the_right_signature_is_accepted() {
+    let _serial = serial();
     let rt = runtime();
     let service = service(config());
     let upper = sign(NEW_TOKEN, NOW).to_ascii_uppercase();
