@@ -605,7 +605,10 @@ async fn the_deadline_cancels_the_callback_for_good() {
     let finished = Arc::new(Mutex::new(false));
     let flag = finished.clone();
     let svc = WebhookService::from_fn(
-        config().callback_deadline(Duration::from_secs(1)).build().unwrap(),
+        config()
+            .callback_deadline(Duration::from_secs(1))
+            .build()
+            .unwrap(),
         move |_hook: Webhook| {
             let flag = flag.clone();
             async move {
@@ -618,5 +621,8 @@ async fn the_deadline_cancels_the_callback_for_good() {
     let request = post(&signed(command::FOLLOW_CLOUD_RECORDING_CHANGED, NOW), SEED);
     expect_rejection(svc, request, Rejection::CallbackTimeout).await;
     tokio::time::sleep(Duration::from_secs(60)).await;
-    assert!(!*finished.lock().unwrap(), "a cancelled callback must not finish in the background");
+    assert!(
+        !*finished.lock().unwrap(),
+        "a cancelled callback must not finish in the background"
+    );
 }
