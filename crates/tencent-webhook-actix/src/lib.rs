@@ -26,7 +26,7 @@
 //!     let webhook = WebhookService::from_fn(config, |hook: Webhook| async move {
 //!         match hook.event {
 //!             Event::Recording(rec) => println!("task {:?}: {:?}", rec.info.task_id, rec.info.payload),
-//!             other => println!("{}: {other:?}", hook.context.command),
+//!             _ => println!("{} ({} bytes)", hook.context.command, hook.context.raw_body.len()),
 //!         }
 //!         Ack::ok()
 //!     });
@@ -119,13 +119,7 @@ where
         // 400 too. Both crates accept the same grammar, so actix never hands us one.
         return HttpResponse::BadRequest().finish();
     };
-    let response = match service.admit(&method, &uri, &headers) {
-        Err(refused) => refused,
-        Ok(admission) => match admission.read_body(payload).await {
-            Ok(body) => service.dispatch(admission, body).await,
-            Err(refused) => refused,
-        },
-    };
+    let response = service.handle(&method, &uri, &headers, payload).await;
     convert::response(response).await
 }
 

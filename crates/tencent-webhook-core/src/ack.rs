@@ -57,13 +57,22 @@ impl Default for Ack {
     }
 }
 
-/// Anything a callback may return: [`Ack`], `()` (success), or a `Result` of two such types.
+/// Anything a callback may return: [`Ack`], `()` (success), or a `Result` whose error
+/// converts into an [`Ack`] (`Result<(), Ack>`, or your own error type with
+/// `impl From<MyError> for Ack`). An error never turns into success: `Err(())` does not
+/// compile.
 ///
 /// ```
 /// use tencent_webhook_core::{Ack, IntoAck};
 /// assert!(().into_ack().is_ok());
 /// let failed: Result<(), Ack> = Err(Ack::fail(7, "storage down"));
 /// assert_eq!(failed.into_ack().error_code(), 7);
+/// ```
+///
+/// ```compile_fail
+/// use tencent_webhook_core::IntoAck;
+/// let lost: Result<(), ()> = Err(());
+/// let _ = lost.into_ack();
 /// ```
 pub trait IntoAck {
     /// Convert into the envelope's content.
@@ -82,11 +91,11 @@ impl IntoAck for () {
     }
 }
 
-impl<T: IntoAck, E: IntoAck> IntoAck for Result<T, E> {
+impl<T: IntoAck, E: Into<Ack>> IntoAck for Result<T, E> {
     fn into_ack(self) -> Ack {
         match self {
             Ok(t) => t.into_ack(),
-            Err(e) => e.into_ack(),
+            Err(e) => e.into(),
         }
     }
 }

@@ -102,6 +102,9 @@ pub enum ConfigError {
     /// The body limit is zero.
     #[error("body limit must be at least 1 byte")]
     ZeroBodyLimit,
+    /// The body timeout or the callback deadline is zero, which would refuse everything.
+    #[error("body timeout and callback deadline must be longer than zero")]
+    ZeroDuration,
 }
 
 #[derive(Debug)]
@@ -262,7 +265,10 @@ impl WebhookConfigBuilder {
 
     /// How long the callback may run; past it the callback is cancelled and the request
     /// answered 503. Without a deadline the callback always runs to completion, even if
-    /// the sender disconnects first. Default: no deadline. Tencent waits 2 s for Chat/Live
+    /// the sender disconnects first; with one, a callback whose sender disconnected is
+    /// still finished in the background, up to the deadline. Note: if you enabled
+    /// Tencent's retry-on-timeout for after-event webhooks, a 503 before Tencent's own
+    /// timeout is a failure Tencent does not retry. Default: no deadline. Tencent waits 2 s for Chat/Live
     /// webhooks, so a deadline a little under that turns a slow callback into a clear
     /// FAIL instead of a sender-side timeout. For slow work, acknowledge at once and work
     /// in the background (see the crate docs).
@@ -284,6 +290,11 @@ impl WebhookConfigBuilder {
         }
         if self.body_limit == 0 {
             return Err(ConfigError::ZeroBodyLimit);
+        }
+        if self.body_timeout.is_some_and(|t| t.is_zero())
+            || self.callback_deadline.is_some_and(|d| d.is_zero())
+        {
+            return Err(ConfigError::ZeroDuration);
         }
         let mut apps: Vec<AppEntry> = Vec::with_capacity(self.apps.len());
         for app in self.apps {
@@ -351,6 +362,16 @@ mod tests {
             .body_limit(0)
             .build();
         assert_eq!(zero.unwrap_err(), ConfigError::ZeroBodyLimit);
+        let zero = WebhookConfig::builder()
+            .app(SdkApp::new(1))
+            .body_timeout(Some(Duration::ZERO))
+            .build();
+        assert_eq!(zero.unwrap_err(), ConfigError::ZeroDuration);
+        let zero = WebhookConfig::builder()
+            .app(SdkApp::new(1))
+            .callback_deadline(Duration::ZERO)
+            .build();
+        assert_eq!(zero.unwrap_err(), ConfigError::ZeroDuration);
     }
 
     #[test]

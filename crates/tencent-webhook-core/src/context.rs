@@ -6,11 +6,17 @@ use bytes::Bytes;
 
 use crate::{Event, OptPlatform};
 
-/// Facts about one delivered webhook, all of them checked before delivery.
+/// Facts about one delivered webhook.
+///
+/// What is verified: `sdk_app_id` is one of the configured apps, and for an app with a
+/// callback token `request_time` carries a valid signature and lies within the replay
+/// window. Tencent's signature covers only the token and `RequestTime`, so `command`,
+/// `client_ip`, `platform` and the body are *not* authenticated beyond that: do not base
+/// security decisions on `client_ip` or `platform`.
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct WebhookContext {
-    /// `SdkAppid`: one of the configured apps.
+    /// `SdkAppid`: one of the configured apps (verified).
     pub sdk_app_id: u64,
     /// `CallbackCommand`, e.g. `Follow.CallbackAfterCloudRecordingChanged`.
     pub command: String,

@@ -11,6 +11,8 @@ use crate::{Ack, Rejection};
 pub type WebhookResponse = Response<Full<Bytes>>;
 
 const OK_BODY: &[u8] = br#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#;
+const FAIL_FALLBACK_BODY: &[u8] =
+    br#"{"ActionStatus":"FAIL","ErrorCode":50000,"ErrorInfo":"internal error"}"#;
 
 #[derive(Serialize)]
 struct Envelope<'a> {
@@ -51,8 +53,9 @@ fn encode(status: &'static str, code: i64, info: &str) -> Bytes {
         error_code: code,
         error_info: info,
     };
-    // Serialising a struct of a str and an integer cannot fail.
-    Bytes::from(serde_json::to_vec(&envelope).unwrap_or_else(|_| OK_BODY.to_vec()))
+    // Serialising a struct of a str and an integer cannot fail; were it ever to, the
+    // answer must still say FAIL.
+    Bytes::from(serde_json::to_vec(&envelope).unwrap_or_else(|_| FAIL_FALLBACK_BODY.to_vec()))
 }
 
 fn build(status: StatusCode, body: Bytes) -> WebhookResponse {

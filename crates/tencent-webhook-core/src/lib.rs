@@ -61,7 +61,10 @@
 //! # Slow work: acknowledge first
 //!
 //! Tencent waits 2 s for Chat/Live webhooks and 5 s for TRTC callbacks. Do slow work
-//! after answering: hand the event to a queue or a task and return [`Ack::ok`] at once.
+//! after answering: hand the event to a durable queue or a task and return [`Ack::ok`] at
+//! once. Tencent ignores the answer to "after" webhooks and does not retry them (unless
+//! retry-on-timeout is enabled in its console), so a FAIL answer does not bring an event
+//! back: persist first, then acknowledge, and keep the queue from filling up.
 //!
 //! ```
 //! use tencent_webhook_core::{Ack, SdkApp, Webhook, WebhookConfig, WebhookService};
@@ -78,7 +81,8 @@
 //! let service = WebhookService::from_fn(config, move |hook: Webhook| {
 //!     let tx = tx.clone();
 //!     async move {
-//!         // A full queue answers FAIL, so the event is not silently lost.
+//!         // A full queue answers FAIL and is logged; Tencent will not resend an
+//!         // "after" event, so size the queue (or persist) so that this does not happen.
 //!         match tx.try_send(hook) {
 //!             Ok(()) => Ack::ok(),
 //!             Err(_) => Ack::fail(1, "busy"),
@@ -88,6 +92,19 @@
 //! # let _ = service;
 //! # }
 //! ```
+//!
+//! # Protocol choices
+//!
+//! Where Tencent's documentation is unclear or inconsistent, the receiver is lenient:
+//! query parameter names match case-insensitively (`SdkAppid`, `SdkAppId`, `sdkappid`);
+//! `WebhookCommand` is accepted as an alias of `CallbackCommand`; `ClientIP` and
+//! `OptPlatform` are optional, and `OptPlatform` is an open set ([`OptPlatform::Other`]);
+//! `contenttype`, when present, must be `json` in any case; `Sign` is accepted in upper-
+//! or lower-case hex; `SdkAppid` must be decimal digits; a body without
+//! `CallbackCommand` takes the query's, a different one is refused; numbers are accepted
+//! as decimal strings and ids as numbers; unknown fields are ignored; the recording
+//! webhook is accepted under all four names in [`command`]. Security-relevant
+//! parameters given twice are refused; for `ClientIP` and `OptPlatform` the first wins.
 //!
 //! # Runtime
 //!

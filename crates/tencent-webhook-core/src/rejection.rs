@@ -153,7 +153,7 @@ impl Rejection {
     }
 
     /// Every kind, for documentation and exhaustive tests.
-    pub const ALL: [Rejection; 20] = [
+    pub const ALL: &'static [Rejection] = &[
         Self::MissingParameter("SdkAppid"),
         Self::DuplicateParameter("Sign"),
         Self::MalformedParameter("SdkAppid"),
@@ -185,7 +185,7 @@ mod tests {
     #[test]
     fn codes_are_unique_nonzero_and_follow_the_status() {
         let mut seen = HashSet::new();
-        for r in Rejection::ALL {
+        for &r in Rejection::ALL {
             let code = r.error_code();
             assert!(seen.insert(code), "duplicate code {code}");
             assert_eq!(code / 100, i64::from(r.status().as_u16()), "{r:?}");

@@ -13,21 +13,25 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_util::FutureExt;
+use tokio::time::Instant;
 
 /// The callback panicked.
 #[derive(Debug)]
 pub(crate) struct Panicked;
 
 /// A future that is finished on the runtime if dropped before completion, unless
-/// [`cancel`](RunToEnd::cancel)led. Its output is `Err(Panicked)` if the future panicked.
+/// [`cancel`](RunToEnd::cancel)led; a remainder finished in the background still stops at
+/// the deadline. Its output is `Err(Panicked)` if the future panicked.
 pub(crate) struct RunToEnd<F: Future + Send + 'static> {
     future: Option<Pin<Box<F>>>,
+    deadline: Option<Instant>,
 }
 
 impl<F: Future + Send + 'static> RunToEnd<F> {
-    pub(crate) fn new(future: F) -> Self {
+    pub(crate) fn new(future: F, deadline: Option<Instant>) -> Self {
         Self {
             future: Some(Box::pin(future)),
+            deadline,
         }
     }
 
@@ -69,9 +73,15 @@ impl<F: Future + Send + 'static> Drop for RunToEnd<F> {
                         "request dropped mid-callback; finishing the callback in the background"
                     );
                     // A panic there is contained by the task and reported by the panic hook.
-                    runtime.spawn(async move {
-                        let _ = AssertUnwindSafe(future).catch_unwind().await;
-                    });
+                    let finish = AssertUnwindSafe(future).catch_unwind();
+                    match self.deadline {
+                        None => runtime.spawn(async move {
+                            let _ = finish.await;
+                        }),
+                        Some(deadline) => runtime.spawn(async move {
+                            let _ = tokio::time::timeout_at(deadline, finish).await;
+                        }),
+                    };
                 }
                 Err(_) => tracing::warn!(
                     "request dropped mid-callback outside a runtime; callback cancelled"

@@ -122,14 +122,18 @@ impl<S> WebhookService<S> {
             .filter(|s| !s.is_empty())
             .ok_or(Rejection::MissingParameter("SdkAppid"))?;
         let app_id: u64 = app_id
-            .parse()
-            .map_err(|_| Rejection::MalformedParameter("SdkAppid"))?;
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| app_id.parse().ok())
+            .flatten()
+            .ok_or(Rejection::MalformedParameter("SdkAppid"))?;
         span.record("sdk_app_id", app_id);
         let command = query
             .command
             .filter(|s| !s.is_empty())
             .ok_or(Rejection::MissingParameter("CallbackCommand"))?;
-        span.record("command", field::debug(&command));
+        // Attacker-controlled before the app check: escaped (Debug) and cut short.
+        span.record("command", field::debug(truncated(&command, 128)));
         if let Some(ct) = query.content_type.as_deref()
             && !ct.eq_ignore_ascii_case("json")
         {
@@ -178,6 +182,31 @@ where
     S::Response: IntoAck,
     S::Error: Into<BoxError>,
 {
+    /// The three stages in one call, for adapters whose framework hands over the request
+    /// head and the body as a stream of chunks (the body is only read if the request
+    /// passes [`admit`](Self::admit)). The future is `Send` when the stream is.
+    pub async fn handle<St, D, E>(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: St,
+    ) -> WebhookResponse
+    where
+        St: Stream<Item = Result<D, E>>,
+        D: Buf,
+        E: Display,
+    {
+        let admission = match self.admit(method, uri, headers) {
+            Ok(admission) => admission,
+            Err(response) => return response,
+        };
+        match admission.read_body(body).await {
+            Ok(bytes) => self.dispatch(admission, bytes).await,
+            Err(response) => response,
+        }
+    }
+
     /// Stage 3 of 3, for adapters: decode the body, call the inner service and answer.
     pub fn dispatch(
         &self,
@@ -231,10 +260,11 @@ where
             Err(error) => Err(Into::<BoxError>::into(error)),
         }
     };
-    let mut call = RunToEnd::new(call.instrument(trace.span.clone()));
+    let deadline = deadline.map(|d| tokio::time::Instant::now() + d);
+    let mut call = RunToEnd::new(call.instrument(trace.span.clone()), deadline);
     let outcome = match deadline {
         None => (&mut call).await,
-        Some(deadline) => match tokio::time::timeout(deadline, &mut call).await {
+        Some(deadline) => match tokio::time::timeout_at(deadline, &mut call).await {
             Ok(outcome) => outcome,
             Err(_) => {
                 call.cancel();
@@ -250,6 +280,18 @@ where
         }
         Err(Panicked) => trace.reject(Rejection::CallbackPanicked),
     }
+}
+
+/// At most `max` bytes of `s`, cut at a character boundary.
+fn truncated(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 /// A request that passed every check that does not need the body. Read the body with

@@ -28,11 +28,7 @@ pub(crate) const TOKEN_LEN: std::ops::RangeInclusive<usize> = 1..=128;
 /// );
 /// ```
 pub fn sign(token: &str, request_time: u64) -> String {
-    let digest = Sha256::new()
-        .chain_update(token.as_bytes())
-        .chain_update(request_time.to_string().as_bytes())
-        .finalize();
-    hex::encode(digest.as_slice())
+    hex::encode(CallbackToken::new(token).digest(&request_time.to_string()))
 }
 
 /// A callback token, kept as a SHA-256 hasher that has absorbed it, so each check hashes

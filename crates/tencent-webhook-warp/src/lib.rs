@@ -51,10 +51,10 @@
 
 use std::convert::Infallible;
 
+use bytes::{Buf, Bytes};
+use futures_util::{Stream, StreamExt, stream};
 use http::{HeaderMap, Method, Uri};
-use tencent_webhook_core::{
-    BoxError, IntoAck, Rejection, Webhook, WebhookResponse, WebhookService,
-};
+use tencent_webhook_core::{BoxError, IntoAck, Webhook, WebhookResponse, WebhookService};
 use tower_service::Service;
 use warp::Filter;
 use warp::path::FullPath;
@@ -80,9 +80,11 @@ where
         .map(Some)
         .or(warp::any().map(|| None))
         .unify();
+    // An earlier filter that took the body leaves none: the core reads that as a broken
+    // body stream (400), like any other body error.
     let body = warp::body::stream()
-        .map(Some)
-        .or(warp::any().map(|| None))
+        .map(|chunks| as_bytes(chunks).left_stream())
+        .or(warp::any().map(|| stream::iter([Err(BODY_TAKEN.to_owned())]).right_stream()))
         .unify();
     warp::method()
         .and(warp::path::full())
@@ -98,24 +100,25 @@ where
                 let service = service.clone();
                 async move {
                     let uri = request_uri(path.as_str(), query);
-                    let admission = match service.admit(&method, &uri, &headers) {
-                        Ok(admission) => admission,
-                        Err(response) => return into_reply(response),
-                    };
-                    let Some(body) = body else {
-                        return into_reply(admission.reject(Rejection::BodyRead));
-                    };
-                    let response = match admission.read_body(body).await {
-                        Ok(bytes) => service.dispatch(admission, bytes).await,
-                        Err(response) => response,
-                    };
-                    into_reply(response)
+                    into_reply(service.handle(&method, &uri, &headers, body).await)
                 }
             },
         )
 }
 
 /// The request's path and query as a [`Uri`] again (warp hands them out separately).
+fn as_bytes(
+    chunks: impl Stream<Item = Result<impl Buf, warp::Error>>,
+) -> impl Stream<Item = Result<Bytes, String>> {
+    chunks.map(|chunk| {
+        chunk
+            .map(|mut buf| buf.copy_to_bytes(buf.remaining()))
+            .map_err(|e| e.to_string())
+    })
+}
+
+const BODY_TAKEN: &str = "the request body was taken by an earlier filter";
+
 fn request_uri(path: &str, query: Option<String>) -> Uri {
     let uri = match query {
         Some(query) => format!("{path}?{query}").parse(),

@@ -1,4 +1,5 @@
 use super::*;
+use tencent_webhook_core::Rejection;
 use tencent_webhook_core::test_util::{TestRequest, samples};
 use tencent_webhook_core::{Ack, SdkApp, WebhookConfig, command};
 

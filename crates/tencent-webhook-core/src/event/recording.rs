@@ -25,7 +25,8 @@ pub struct RecordingEvent {
     pub callback_ts: Option<u64>,
     /// `EventInfo`: which room, task and robot, and the per-type payload.
     pub info: RecordingEventInfo,
-    /// Set for `Call.CallbackAfterRecordChanged` (TUICallKit).
+    /// Set for TUICallKit's `Call.CallbackAfterRecordChanged` (also sent as
+    /// `Call.CallbackAfterCloudRecordingChanged`).
     pub call: Option<CallRecording>,
 }
 
@@ -186,7 +187,8 @@ pub enum RecordingPayload {
 }
 
 impl RecordingPayload {
-    /// The `Status` code, for the variants that carry one.
+    /// The variant's status code: `Status` for the variants that carry one, and
+    /// `LeaveCode` for 302 (`RecorderStopped`); `None` for the others.
     pub fn status(&self) -> Option<i64> {
         match self {
             Self::RecorderStarted { status }

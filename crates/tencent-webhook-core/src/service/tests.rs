@@ -626,3 +626,40 @@ async fn the_deadline_cancels_the_callback_for_good() {
         "a cancelled callback must not finish in the background"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_dropped_request_does_not_let_the_callback_escape_its_deadline() {
+    let finished = Arc::new(Mutex::new(false));
+    let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
+    let started_tx = Arc::new(Mutex::new(Some(started_tx)));
+    let flag = finished.clone();
+    let svc = WebhookService::from_fn(
+        config()
+            .callback_deadline(Duration::from_secs(1))
+            .build()
+            .unwrap(),
+        move |_hook: Webhook| {
+            let flag = flag.clone();
+            let started = started_tx.lock().unwrap().take();
+            async move {
+                if let Some(started) = started {
+                    let _ = started.send(());
+                }
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                *flag.lock().unwrap() = true;
+                Ack::ok()
+            }
+        },
+    );
+    let request = post(&signed(command::FOLLOW_CLOUD_RECORDING_CHANGED, NOW), SEED);
+    let pending = tokio::spawn(svc.oneshot(request));
+    started_rx.await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    pending.abort();
+    assert!(pending.await.unwrap_err().is_cancelled());
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert!(
+        !*finished.lock().unwrap(),
+        "the remainder of a dropped request still stops at the deadline"
+    );
+}
