@@ -178,7 +178,6 @@ async fn send(args: Args) -> Result<bool, String> {
     );
     let http_request = Request::post(path_and_query)
         .header(hyper::header::HOST, &authority)
-        .header(hyper::header::CONTENT_TYPE, "application/json")
         .body(Full::new(body))
         .map_err(|e| e.to_string())?;
     let response = sender

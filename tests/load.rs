@@ -14,6 +14,10 @@ const ROUNDS: usize = 2;
 const MAX_GROWTH_KIB: u64 = 4 * 1024;
 
 fn check(report: &LoadReport) {
+    assert!(
+        report.rss_warm_kib > 0 && report.rss_after_kib > 0,
+        "resident memory could not be read from /proc/self/statm"
+    );
     println!(
         "{}: {} events over {} connections in {:.2?} ({:.0} events/s); RSS before {} KiB, warm {} KiB, after {} KiB",
         report.adapter,

@@ -451,11 +451,59 @@ pub async fn slow_callback_is_503<A: Adapter>() {
         "{}: {took:?}",
         A::NAME
     );
+    // The slow callback would record at 5 s; well past that, nothing was recorded: the
+    // deadline cancelled it for good.
+    tokio::time::sleep(Duration::from_secs(6).saturating_sub(started.elapsed())).await;
     assert_eq!(
         server.probe.count(),
         0,
-        "a cancelled callback recorded nothing"
+        "{}: a cancelled callback must not finish later",
+        A::NAME
     );
+}
+
+/// A refusal that never reads the body (401, 403, 413 from the headers) must not leave the
+/// connection out of step: the next request on it is either answered correctly or the
+/// server closed the connection cleanly, never answered with a stray response.
+pub async fn refusals_with_unread_bodies_keep_connections_in_step<A: Adapter>() {
+    let server = Server::start::<A>();
+    let cmd = command::FOLLOW_CLOUD_RECORDING_CHANGED;
+    let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(BODY_LIMIT + 100));
+    let refusals: [(Vec<u8>, Rejection); 3] = [
+        (
+            raw(&TestRequest::new(APP, cmd, samples::RECORDING_CHANGED).path(WEBHOOK_PATH)),
+            Rejection::MissingSignature,
+        ),
+        (
+            raw(&TestRequest::recording(1499999999).path(WEBHOOK_PATH)),
+            Rejection::UnknownApp,
+        ),
+        (
+            client::post(&signed(cmd, "").path_and_query(), big.as_bytes()),
+            Rejection::BodyTooLarge,
+        ),
+    ];
+    let fine = raw(&signed(cmd, samples::RECORDING_CHANGED));
+    let mut answered_on_same_connection = 0;
+    for (refused, rejection) in refusals {
+        let mut conn = Conn::open(server.addr).await;
+        let response = conn.request(&refused).await;
+        assert_rejected(&response, rejection, &format!("{}: {rejection:?}", A::NAME));
+        if conn.send_raw(&fine).await.is_ok()
+            && let Ok(next) = conn.read_response().await
+        {
+            assert_envelope(
+                &next,
+                200,
+                OK_BODY,
+                &format!("{}: after {rejection:?}", A::NAME),
+            );
+            answered_on_same_connection += 1;
+        }
+    }
+    let delivered = server.probe.count();
+    assert_eq!(delivered, answered_on_same_connection, "{}", A::NAME);
+    still_serving(&server, A::NAME).await;
 }
 
 pub async fn keep_alive_serves_many_requests_on_one_connection<A: Adapter>() {

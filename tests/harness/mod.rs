@@ -32,6 +32,7 @@ macro_rules! conformance_suite {
             panic_is_500_and_serving_continues,
             slow_callback_is_503,
             keep_alive_serves_many_requests_on_one_connection,
+            refusals_with_unread_bodies_keep_connections_in_step,
             concurrent_events_are_each_delivered_once,
             apps_own_routes_still_answer,
             hostile_lying_content_length,

@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 
 use futures_util::FutureExt;
 use futures_util::future::Map;
-use tower_service::Service;
+use tower::Service;
 
 use crate::{Ack, IntoAck, Webhook};
 

@@ -1,6 +1,6 @@
 //! [`WebhookLayer`]: the verification in front of any `Service<Webhook>`.
 
-use tower_layer::Layer;
+use tower::Layer;
 
 use crate::{WebhookConfig, WebhookService};
 

@@ -12,8 +12,8 @@ use bytes::{Buf, Bytes};
 use futures_util::{Stream, TryStreamExt};
 use http::{HeaderMap, Method, Request, Uri, header};
 use http_body_util::BodyDataStream;
+use tower::Service;
 use tower::ServiceExt;
-use tower_service::Service;
 use tracing::{Instrument, Level, Span, field};
 
 use crate::callback::CallbackFn;

@@ -18,7 +18,7 @@ use bytes::Bytes;
 use http::{Method, Request, header};
 use http_body_util::Full;
 
-use crate::sign;
+use crate::{Rejection, Webhook, WebhookContext, sign};
 
 /// Sample bodies from Tencent's documentation (PROTOCOL §4, §5).
 pub mod samples {
@@ -168,23 +168,50 @@ impl TestRequest {
         format!("{}?{}", self.path, self.query())
     }
 
-    /// The `http::Request`, with `Content-Length` and `Content-Type: application/json`.
+    /// The `http::Request`, with `Content-Length` as its only header (Tencent's documented
+    /// sample request shows no other than `Host`).
     pub fn into_request(self) -> Request<Full<Bytes>> {
         let uri = self.path_and_query();
         let mut request = Request::new(Full::new(self.body.clone()));
         *request.method_mut() = Method::POST;
         *request.uri_mut() = uri.parse().expect("TestRequest builds a valid URI");
-        let headers = request.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            http::HeaderValue::from_static("application/json"),
-        );
-        headers.insert(
+        request.headers_mut().insert(
             header::CONTENT_LENGTH,
             http::HeaderValue::from(self.body.len()),
         );
         request
     }
+}
+
+/// A [`Webhook`] as the service would deliver it, for unit-testing your callback without
+/// HTTP: `body` is decoded exactly as the service decodes it (so a body the service would
+/// refuse gives its [`Rejection`]). `ClientIP`, `OptPlatform` and `RequestTime` are absent.
+///
+/// ```
+/// use tencent_webhook_core::test_util::{samples, webhook};
+/// use tencent_webhook_core::Event;
+///
+/// let hook = webhook(1400000000, "Follow.CallbackAfterCloudRecordingChanged", samples::RECORDING_CHANGED).unwrap();
+/// assert!(matches!(hook.event, Event::Recording(_)));
+/// ```
+pub fn webhook(
+    sdk_app_id: u64,
+    command: &str,
+    body: impl Into<Bytes>,
+) -> Result<Webhook, Rejection> {
+    let body = body.into();
+    let event = crate::event::parse(command, &body)?;
+    Ok(Webhook {
+        context: WebhookContext {
+            sdk_app_id,
+            command: command.to_owned(),
+            client_ip: None,
+            platform: None,
+            request_time: None,
+            raw_body: body,
+        },
+        event,
+    })
 }
 
 fn now() -> u64 {

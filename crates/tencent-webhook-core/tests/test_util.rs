@@ -8,6 +8,26 @@ use tencent_webhook_core::{Ack, Event, SdkApp, Webhook, WebhookConfig, WebhookSe
 use tower::ServiceExt;
 
 #[test]
+fn webhook_decodes_like_the_service() {
+    let hook = tencent_webhook_core::test_util::webhook(
+        1400000000,
+        "Call.CallbackAfterRecordChanged",
+        samples::CALL_RECORD_CHANGED,
+    )
+    .unwrap();
+    assert_eq!(hook.context.sdk_app_id, 1400000000);
+    match hook.event {
+        Event::Recording(rec) => assert_eq!(rec.event_type, 311),
+        other => panic!("{other:?}"),
+    }
+    let refused = tencent_webhook_core::test_util::webhook(1, "Live.X", "[1]");
+    assert_eq!(
+        refused.unwrap_err(),
+        tencent_webhook_core::Rejection::NotAnObject
+    );
+}
+
+#[test]
 fn signs_like_the_documentation() {
     let req = TestRequest::recording(1400000000)
         .token("xxxxyyyy")
