@@ -81,7 +81,10 @@ fn parse_args() -> Result<Args, String> {
                 }
                 std::process::exit(0);
             }
-            "-h" | "--help" => return Err(USAGE.to_owned()),
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
     }

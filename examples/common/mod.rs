@@ -39,6 +39,7 @@ impl Settings {
         let _ = tracing_subscriber::fmt()
             .with_max_level(tracing::Level::INFO)
             .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .try_init();
         let sdk_app_id = match std::env::var("TENCENT_SDKAPPID") {
             Ok(v) => v

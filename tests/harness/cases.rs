@@ -82,6 +82,14 @@ fn now() -> u64 {
         .as_secs()
 }
 
+/// The documented recording sample, signed, to the suite's path.
+pub fn seed() -> TestRequest {
+    signed(
+        command::FOLLOW_CLOUD_RECORDING_CHANGED,
+        samples::RECORDING_CHANGED,
+    )
+}
+
 /// The recording sample with its TaskId replaced.
 pub fn recording_with_task(task: &str) -> String {
     samples::RECORDING_CHANGED.replace("-m9-bVVU7id***K-m928oZWQndiborbEWH3zY-lIXlprc-gQvQE", task)
@@ -146,11 +154,7 @@ pub async fn unsigned_app_is_accepted<A: Adapter>() {
 
 pub async fn callback_failure_is_200_fail<A: Adapter>() {
     let server = Server::start::<A>();
-    let req = signed(
-        command::FOLLOW_CLOUD_RECORDING_CHANGED,
-        samples::RECORDING_CHANGED,
-    )
-    .client_ip(Some("fail"));
+    let req = seed().client_ip(Some("fail"));
     let response = client::roundtrip(server.addr, &raw(&req)).await;
     assert_envelope(
         &response,
@@ -292,10 +296,7 @@ pub async fn foreign_app_is_403<A: Adapter>() {
 
 pub async fn other_methods_are_405<A: Adapter>() {
     let server = Server::start::<A>();
-    let req = signed(
-        command::FOLLOW_CLOUD_RECORDING_CHANGED,
-        samples::RECORDING_CHANGED,
-    );
+    let req = seed();
     for method in ["GET", "PUT", "DELETE", "PATCH"] {
         let response = client::roundtrip(
             server.addr,
@@ -321,10 +322,7 @@ pub async fn other_methods_are_405<A: Adapter>() {
 
 pub async fn oversized_bodies_are_413<A: Adapter>() {
     let server = Server::start::<A>();
-    let req = signed(
-        command::FOLLOW_CLOUD_RECORDING_CHANGED,
-        samples::RECORDING_CHANGED,
-    );
+    let req = seed();
     // Declared too large: answered from the headers, before any body byte is sent.
     let mut conn = Conn::open(server.addr).await;
     let head = format!(
@@ -368,10 +366,7 @@ pub async fn oversized_bodies_are_413<A: Adapter>() {
 
 pub async fn slow_body_is_408<A: Adapter>() {
     let server = Server::start::<A>();
-    let req = signed(
-        command::FOLLOW_CLOUD_RECORDING_CHANGED,
-        samples::RECORDING_CHANGED,
-    );
+    let req = seed();
     let mut conn = Conn::open(server.addr).await;
     // Promise 100 bytes, send 10, then wait.
     let head = format!(
@@ -398,10 +393,7 @@ pub async fn slow_body_is_408<A: Adapter>() {
 
 pub async fn contenttype_not_json_is_415<A: Adapter>() {
     let server = Server::start::<A>();
-    let req = signed(
-        command::FOLLOW_CLOUD_RECORDING_CHANGED,
-        samples::RECORDING_CHANGED,
-    );
+    let req = seed();
     let uri = req
         .path_and_query()
         .replace("contenttype=json", "contenttype=xml");
@@ -413,18 +405,11 @@ pub async fn contenttype_not_json_is_415<A: Adapter>() {
 pub async fn panic_is_500_and_serving_continues<A: Adapter>() {
     let server = Server::start::<A>();
     let mut conn = Conn::open(server.addr).await;
-    let boom = signed(
-        command::FOLLOW_CLOUD_RECORDING_CHANGED,
-        samples::RECORDING_CHANGED,
-    )
-    .client_ip(Some("panic"));
+    let boom = seed().client_ip(Some("panic"));
     let response = conn.request(&raw(&boom)).await;
     assert_rejected(&response, Rejection::CallbackPanicked, A::NAME);
     // The same connection, then a new one, still work.
-    let fine = signed(
-        command::FOLLOW_CLOUD_RECORDING_CHANGED,
-        samples::RECORDING_CHANGED,
-    );
+    let fine = seed();
     assert_envelope(&conn.request(&raw(&fine)).await, 200, OK_BODY, A::NAME);
     assert_envelope(
         &client::roundtrip(server.addr, &raw(&fine)).await,
@@ -437,11 +422,7 @@ pub async fn panic_is_500_and_serving_continues<A: Adapter>() {
 
 pub async fn slow_callback_is_503<A: Adapter>() {
     let server = Server::start::<A>();
-    let slow = signed(
-        command::FOLLOW_CLOUD_RECORDING_CHANGED,
-        samples::RECORDING_CHANGED,
-    )
-    .client_ip(Some("slow"));
+    let slow = seed().client_ip(Some("slow"));
     let started = Instant::now();
     let response = client::roundtrip(server.addr, &raw(&slow)).await;
     let took = started.elapsed();
@@ -575,10 +556,7 @@ pub async fn apps_own_routes_still_answer<A: Adapter>() {
 const PROMPT: Duration = Duration::from_secs(2);
 
 async fn still_serving(server: &Server, context: &str) {
-    let fine = signed(
-        command::FOLLOW_CLOUD_RECORDING_CHANGED,
-        samples::RECORDING_CHANGED,
-    );
+    let fine = seed();
     let response = client::roundtrip(server.addr, &raw(&fine)).await;
     assert_envelope(
         &response,
@@ -612,10 +590,7 @@ fn sign_raw(token: &str, time: &str) -> String {
 
 pub async fn hostile_lying_content_length<A: Adapter>() {
     let server = Server::start::<A>();
-    let req = signed(
-        command::FOLLOW_CLOUD_RECORDING_CHANGED,
-        samples::RECORDING_CHANGED,
-    );
+    let req = seed();
     // Claims 10 bytes, sends the whole body: only the 10 bytes are the body, which is not
     // JSON. What follows is garbage the framework itself refuses; the first answer is ours.
     let mut conn = Conn::open(server.addr).await;
@@ -642,10 +617,7 @@ pub async fn hostile_lying_content_length<A: Adapter>() {
 
 pub async fn hostile_huge_content_length<A: Adapter>() {
     let server = Server::start::<A>();
-    let req = signed(
-        command::FOLLOW_CLOUD_RECORDING_CHANGED,
-        samples::RECORDING_CHANGED,
-    );
+    let req = seed();
     for len in ["1000000000000", "4611686018427387904"] {
         let mut conn = Conn::open(server.addr).await;
         let head = format!(
@@ -695,10 +667,7 @@ pub async fn hostile_deep_nesting<A: Adapter>() {
 
 pub async fn hostile_bad_encodings<A: Adapter>() {
     let server = Server::start::<A>();
-    let req = signed(
-        command::FOLLOW_CLOUD_RECORDING_CHANGED,
-        samples::RECORDING_CHANGED,
-    );
+    let req = seed();
     // Invalid UTF-8 inside a JSON string of the body.
     let mut body = samples::RECORDING_CHANGED.as_bytes().to_vec();
     let at = body.windows(5).position(|w| w == b"user1").unwrap();
@@ -860,11 +829,7 @@ pub async fn deadline_holds_under_load<A: Adapter>() {
     let mut tasks = Vec::new();
     for _ in 0..CONCURRENT {
         tasks.push(tokio::spawn(async move {
-            let slow = signed(
-                command::FOLLOW_CLOUD_RECORDING_CHANGED,
-                samples::RECORDING_CHANGED,
-            )
-            .client_ip(Some("slow"));
+            let slow = seed().client_ip(Some("slow"));
             client::roundtrip(addr, &raw(&slow)).await
         }));
     }
