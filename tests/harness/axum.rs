@@ -5,7 +5,7 @@ use axum::routing::get;
 use tencent_webhook::WebhookService;
 use tencent_webhook::axum::WebhookRouterExt;
 
-use super::{Adapter, SuiteInner, WEBHOOK_PATH};
+use super::{Adapter, SuiteInner, WEBHOOK_PATH, serve_on_tokio};
 
 pub struct Axum;
 
@@ -17,20 +17,11 @@ impl Adapter for Axum {
         service: WebhookService<SuiteInner>,
         stop: tokio::sync::oneshot::Receiver<()>,
     ) {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+        serve_on_tokio(listener, stop, |listener| async move {
             let app = Router::new()
                 .route("/healthz", get(|| async { "ok" }))
                 .tencent_webhook(WEBHOOK_PATH, service);
-            tokio::select! {
-                result = axum::serve(listener, app) => result.unwrap(),
-                _ = stop => {}
-            }
+            axum::serve(listener, app).await.unwrap();
         });
     }
 }

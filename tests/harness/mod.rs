@@ -201,6 +201,30 @@ pub trait Adapter {
     );
 }
 
+/// For tokio-based frameworks: run `server` (given the listener) on a runtime of its own
+/// with two workers until it ends or `stop` fires.
+pub fn serve_on_tokio<F, Fut>(
+    listener: std::net::TcpListener,
+    stop: tokio::sync::oneshot::Receiver<()>,
+    server: F,
+) where
+    F: FnOnce(tokio::net::TcpListener) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+        tokio::select! {
+            () = server(listener) => {}
+            _ = stop => {}
+        }
+    });
+}
+
 /// A running test server; stops when dropped.
 pub struct Server {
     pub addr: SocketAddr,

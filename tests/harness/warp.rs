@@ -4,7 +4,7 @@ use tencent_webhook::WebhookService;
 use tencent_webhook::warp::webhook;
 use warp::Filter;
 
-use super::{Adapter, SuiteInner};
+use super::{Adapter, SuiteInner, serve_on_tokio};
 
 pub struct Warp;
 
@@ -16,21 +16,14 @@ impl Adapter for Warp {
         service: WebhookService<SuiteInner>,
         stop: tokio::sync::oneshot::Receiver<()>,
     ) {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+        serve_on_tokio(listener, stop, |listener| async move {
             // WEBHOOK_PATH is /tencent/callback; warp spells paths as filters.
             let health = warp::path!("healthz").and(warp::get()).map(|| "ok");
             let callback = warp::path!("tencent" / "callback").and(webhook(service));
-            let app = health.or(callback);
-            tokio::select! {
-                () = warp::serve(app).incoming(listener).run() => {}
-                _ = stop => {}
-            }
+            warp::serve(health.or(callback))
+                .incoming(listener)
+                .run()
+                .await;
         });
     }
 }
