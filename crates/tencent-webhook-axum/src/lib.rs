@@ -37,18 +37,38 @@ use axum::extract::Request;
 use tencent_webhook_core::{WebhookResponse, WebhookService};
 use tower_service::Service;
 
+/// A [`WebhookService`] that axum can mount: implemented for every one whose inner
+/// service (your callback) is `Send + Sync`. It only names the bounds of
+/// [`Router::route_service`] once.
+pub trait MountableWebhook:
+    Service<Request<Body>, Response = WebhookResponse, Error = Infallible, Future: Send + 'static>
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> MountableWebhook for T where
+    T: Service<
+            Request<Body>,
+            Response = WebhookResponse,
+            Error = Infallible,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// Adds the webhook route to an existing [`Router`].
 pub trait WebhookRouterExt {
     /// Answer Tencent's webhooks at `path` (every method: non-POST requests get the core's
     /// 405 envelope). Equivalent to `router.route_service(path, service)`.
     fn tencent_webhook<S>(self, path: &str, service: WebhookService<S>) -> Self
     where
-        WebhookService<S>: Service<Request<Body>, Response = WebhookResponse, Error = Infallible>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        <WebhookService<S> as Service<Request<Body>>>::Future: Send + 'static;
+        WebhookService<S>: MountableWebhook;
 }
 
 impl<St> WebhookRouterExt for Router<St>
@@ -57,12 +77,7 @@ where
 {
     fn tencent_webhook<S>(self, path: &str, service: WebhookService<S>) -> Self
     where
-        WebhookService<S>: Service<Request<Body>, Response = WebhookResponse, Error = Infallible>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        <WebhookService<S> as Service<Request<Body>>>::Future: Send + 'static,
+        WebhookService<S>: MountableWebhook,
     {
         self.route_service(path, service)
     }
@@ -71,12 +86,7 @@ where
 /// A [`Router`] holding only the webhook route, to `merge` or `nest` into an app.
 pub fn webhook_router<S>(path: &str, service: WebhookService<S>) -> Router
 where
-    WebhookService<S>: Service<Request<Body>, Response = WebhookResponse, Error = Infallible>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-    <WebhookService<S> as Service<Request<Body>>>::Future: Send + 'static,
+    WebhookService<S>: MountableWebhook,
 {
     Router::new().tencent_webhook(path, service)
 }
