@@ -102,6 +102,24 @@ pub mod hand {
         )
     }
 
+    /// [`handle`] answered as the same `http::Response` the middleware answers (JSON body,
+    /// `Content-Type: application/json`), for the criterion benches.
+    pub fn respond(
+        config: &HandConfig,
+        query: Option<&str>,
+        body: &[u8],
+    ) -> tencent_webhook::WebhookResponse {
+        let (status, envelope) = handle(config, query, body);
+        let body = serde_json::to_vec(&envelope).expect("an envelope serialises");
+        let mut response = http::Response::new(http_body_util::Full::new(bytes::Bytes::from(body)));
+        *response.status_mut() = http::StatusCode::from_u16(status).expect("a valid status");
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        response
+    }
+
     /// Check and decode one webhook; answer the HTTP status and the envelope to send as
     /// JSON.
     pub fn handle(config: &HandConfig, query: Option<&str>, body: &[u8]) -> (u16, Value) {

@@ -10,7 +10,7 @@ use std::future::Future;
 use std::hint::black_box;
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Uri, header};
+use http::{HeaderMap, Method, Request, Uri};
 use http_body_util::Full;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, Stats, StatsAlloc};
 use tencent_webhook::{CallbackFn, WebhookResponse, WebhookService};
@@ -56,15 +56,7 @@ impl Counted {
 }
 
 fn hand_written(config: &HandConfig, uri: &Uri, body: &Bytes) -> WebhookResponse {
-    let (status, envelope) = hand::handle(config, uri.query(), body);
-    let body = serde_json::to_vec(&envelope).expect("an envelope serialises");
-    let mut response = Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() = StatusCode::from_u16(status).expect("a valid status");
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
+    hand::respond(config, uri.query(), body)
 }
 
 async fn core_staged(

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use criterion::Criterion;
-use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Uri, header};
+use http::{HeaderMap, Method, Request, StatusCode, Uri};
 use http_body_util::Full;
 use tencent_webhook::{CallbackFn, WebhookResponse, WebhookService};
 use tencent_webhook_benches::hand::{self, HandConfig};
@@ -60,15 +60,7 @@ fn floor(input: &Input) -> serde_json::Value {
 
 /// (ii) The hand-written handler, answering the same `http::Response` the core answers.
 fn hand_written(config: &HandConfig, input: &Input) -> WebhookResponse {
-    let (status, envelope) = hand::handle(config, input.uri.query(), &input.body);
-    let body = serde_json::to_vec(&envelope).expect("an envelope serialises");
-    let mut response = Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() = StatusCode::from_u16(status).expect("a valid status");
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
+    hand::respond(config, input.uri.query(), &input.body)
 }
 
 /// The core pipeline, through the staged API the actix and warp adapters use: admit
