@@ -4,13 +4,23 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use crate::budget::BufferBudget;
 use crate::signature::{CallbackToken, TOKEN_LEN};
+use crate::trtc_signature::{self, TrtcKey};
 
 /// Default replay window: Tencent tells receivers to reject a `RequestTime` more than one
 /// minute away from now (PROTOCOL §1.1).
 pub const DEFAULT_REPLAY_WINDOW: Duration = Duration::from_secs(60);
 /// Default body limit: 1 MiB. Tencent's largest documented bodies are a few KiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+/// Default body limit of the TRTC scheme: 16 KiB. A TRTC body must be read before it can be
+/// verified, so the limit bounds what an unauthenticated sender can make the server buffer;
+/// Tencent's documented TRTC bodies are well under 2 KiB (the largest, an MP4 event listing
+/// its files, grows by about 200 bytes a file).
+pub const DEFAULT_TRTC_BODY_LIMIT: usize = 16 * 1024;
+/// Default budget for TRTC bodies buffered before they are verified, across all in-flight
+/// requests of every service built from one configuration: 8 MiB.
+pub const DEFAULT_BUFFER_BUDGET: usize = 8 * 1024 * 1024;
 /// Default time allowed for the whole body to arrive once the headers are in: 5 s.
 /// Tencent's own sender gives up after 2 s (Chat) or 5 s (TRTC), so a slower body is not
 /// from Tencent.
@@ -42,18 +52,24 @@ impl Clock for SystemClock {
     }
 }
 
-/// One accepted `SdkAppid` and its callback tokens.
+/// One accepted `SdkAppid`, its Chat callback tokens and its TRTC callback keys.
 ///
-/// With no token, requests for this app are accepted without a signature (Tencent only
-/// signs when a callback token is configured). With one or more tokens, `Sign` and
-/// `RequestTime` are required and any of the tokens verifies, so a token can be rotated
-/// without downtime: add the new one, switch Tencent over, remove the old one.
+/// One app id is often used through two consoles: the Chat / TUILiveKit webhook (signed
+/// with a callback *token*, checked by a [`Scheme::Chat`](crate::Scheme::Chat) service) and
+/// the TRTC console event callback (signed with a callback *key*, checked by a
+/// [`Scheme::Trtc`](crate::Scheme::Trtc) service). Each scheme reads only its own secrets.
 ///
-/// `Debug` never prints the tokens.
+/// With no token (no key), requests of that scheme for this app are accepted without a
+/// signature, as Tencent only signs when one is configured. With one or more, the signature
+/// is required and any of them verifies, so a secret can be rotated without downtime: add
+/// the new one, switch Tencent over, remove the old one.
+///
+/// `Debug` never prints tokens or keys.
 #[derive(Clone)]
 pub struct SdkApp {
     id: u64,
     tokens: Vec<String>,
+    trtc_keys: Vec<String>,
 }
 
 impl SdkApp {
@@ -62,12 +78,23 @@ impl SdkApp {
         Self {
             id: sdk_app_id,
             tokens: Vec::new(),
+            trtc_keys: Vec::new(),
         }
     }
 
-    /// Accept signatures made with this callback token (1 to 128 bytes).
+    /// Accept Chat / TUILiveKit signatures made with this callback token (1 to 128 bytes,
+    /// Tencent's limit).
     pub fn token(mut self, token: impl Into<String>) -> Self {
         self.tokens.push(token.into());
+        self
+    }
+
+    /// Accept TRTC console callbacks signed with this callback key: 1 to 32 ASCII letters
+    /// and digits, what the TRTC console accepts (<https://trtc.io/document/39558>). Any
+    /// other key could never match Tencent's signature, so [`WebhookConfigBuilder::build`]
+    /// refuses it rather than failing every request later.
+    pub fn trtc_key(mut self, key: impl Into<String>) -> Self {
+        self.trtc_keys.push(key.into());
         self
     }
 
@@ -82,6 +109,10 @@ impl fmt::Debug for SdkApp {
         f.debug_struct("SdkApp")
             .field("id", &self.id)
             .field("tokens", &format_args!("[redacted; {}]", self.tokens.len()))
+            .field(
+                "trtc_keys",
+                &format_args!("[redacted; {}]", self.trtc_keys.len()),
+            )
             .finish()
     }
 }
@@ -99,8 +130,12 @@ pub enum ConfigError {
     /// A token is empty or longer than 128 bytes (Tencent's limit).
     #[error("a callback token of SdkAppid {0} is empty or longer than 128 bytes")]
     InvalidToken(u64),
-    /// The body limit is zero.
-    #[error("body limit must be at least 1 byte")]
+    /// A TRTC callback key is not 1 to 32 ASCII letters and digits (what the TRTC console
+    /// issues).
+    #[error("a TRTC callback key of SdkAppid {0} is not 1 to 32 letters and digits")]
+    InvalidTrtcKey(u64),
+    /// A body limit or the buffer budget is zero.
+    #[error("body limits and the buffer budget must be at least 1 byte")]
     ZeroBodyLimit,
     /// The body timeout or the callback deadline is zero, which would refuse everything.
     #[error("body timeout and callback deadline must be longer than zero")]
@@ -111,12 +146,16 @@ pub enum ConfigError {
 pub(crate) struct AppEntry {
     pub(crate) id: u64,
     pub(crate) tokens: Vec<CallbackToken>,
+    pub(crate) trtc_keys: Arc<[TrtcKey]>,
 }
 
 pub(crate) struct ConfigInner {
     pub(crate) apps: Vec<AppEntry>,
     pub(crate) replay_window: Duration,
     pub(crate) body_limit: usize,
+    pub(crate) trtc_body_limit: usize,
+    pub(crate) buffer_budget: Arc<BufferBudget>,
+    pub(crate) trtc_freshness_window: Option<Duration>,
     pub(crate) body_timeout: Option<Duration>,
     pub(crate) callback_deadline: Option<Duration>,
     pub(crate) clock: Arc<dyn Clock>,
@@ -150,9 +189,30 @@ impl WebhookConfig {
         WebhookConfigBuilder::default()
     }
 
-    /// The largest body accepted, in bytes.
+    /// The largest body accepted by a [`Scheme::Chat`](crate::Scheme::Chat) service, in bytes.
     pub fn body_limit(&self) -> usize {
         self.inner.body_limit
+    }
+
+    /// The largest body accepted by a [`Scheme::Trtc`](crate::Scheme::Trtc) service, in bytes.
+    pub fn trtc_body_limit(&self) -> usize {
+        self.inner.trtc_body_limit
+    }
+
+    /// The most bytes of not-yet-verified TRTC bodies buffered at once.
+    pub fn buffer_budget(&self) -> usize {
+        self.inner.buffer_budget.limit()
+    }
+
+    /// Bytes of not-yet-verified TRTC bodies buffered right now, across every service
+    /// built from this configuration (a gauge for metrics).
+    pub fn buffered_bytes(&self) -> usize {
+        self.inner.buffer_budget.in_use()
+    }
+
+    /// How far a TRTC body's `CallbackTs` may be from now, if checked.
+    pub fn trtc_freshness_window(&self) -> Option<Duration> {
+        self.inner.trtc_freshness_window
     }
 
     /// How far `RequestTime` may be from now, in either direction.
@@ -190,12 +250,24 @@ impl fmt::Debug for WebhookConfig {
             .inner
             .apps
             .iter()
-            .map(|a| (a.id, format!("[redacted; {}]", a.tokens.len())))
+            .map(|a| {
+                (
+                    a.id,
+                    format!(
+                        "[redacted; {} tokens, {} trtc keys]",
+                        a.tokens.len(),
+                        a.trtc_keys.len()
+                    ),
+                )
+            })
             .collect();
         f.debug_struct("WebhookConfig")
             .field("apps", &apps)
             .field("replay_window", &self.inner.replay_window)
             .field("body_limit", &self.inner.body_limit)
+            .field("trtc_body_limit", &self.inner.trtc_body_limit)
+            .field("buffer_budget", &self.inner.buffer_budget.limit())
+            .field("trtc_freshness_window", &self.inner.trtc_freshness_window)
             .field("body_timeout", &self.inner.body_timeout)
             .field("callback_deadline", &self.inner.callback_deadline)
             .finish_non_exhaustive()
@@ -208,6 +280,9 @@ pub struct WebhookConfigBuilder {
     apps: Vec<SdkApp>,
     replay_window: Duration,
     body_limit: usize,
+    trtc_body_limit: usize,
+    buffer_budget: usize,
+    trtc_freshness_window: Option<Duration>,
     body_timeout: Option<Duration>,
     callback_deadline: Option<Duration>,
     clock: Option<ClockDebug>,
@@ -227,6 +302,9 @@ impl Default for WebhookConfigBuilder {
             apps: Vec::new(),
             replay_window: DEFAULT_REPLAY_WINDOW,
             body_limit: DEFAULT_BODY_LIMIT,
+            trtc_body_limit: DEFAULT_TRTC_BODY_LIMIT,
+            buffer_budget: DEFAULT_BUFFER_BUDGET,
+            trtc_freshness_window: None,
             body_timeout: Some(DEFAULT_BODY_TIMEOUT),
             callback_deadline: None,
             clock: None,
@@ -248,11 +326,41 @@ impl WebhookConfigBuilder {
         self
     }
 
-    /// The largest body accepted, in bytes. Default [`DEFAULT_BODY_LIMIT`] (1 MiB).
-    /// A larger `Content-Length` is refused before any byte is read; a streamed body is
-    /// cut off as soon as it passes the limit. Both answer 413.
+    /// The largest body a [`Scheme::Chat`](crate::Scheme::Chat) service accepts, in bytes.
+    /// Default [`DEFAULT_BODY_LIMIT`] (1 MiB). A larger `Content-Length` is refused before
+    /// any byte is read; a streamed body is cut off as soon as it passes the limit. Both
+    /// answer 413.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
+        self
+    }
+
+    /// The largest body a [`Scheme::Trtc`](crate::Scheme::Trtc) service accepts, in bytes.
+    /// Default [`DEFAULT_TRTC_BODY_LIMIT`] (16 KiB): a TRTC body is read before it can be
+    /// verified, so this bounds what anyone can make the server buffer per request.
+    pub fn trtc_body_limit(mut self, bytes: usize) -> Self {
+        self.trtc_body_limit = bytes;
+        self
+    }
+
+    /// The most bytes of TRTC bodies buffered before verification at once, across all
+    /// in-flight requests of every service built from this configuration. Default
+    /// [`DEFAULT_BUFFER_BUDGET`] (8 MiB). Bytes count as they arrive, so slow senders hold
+    /// only what they have sent; a request that would pass the budget is answered 503
+    /// (before reading, when its `Content-Length` already does not fit) and TRTC retries it.
+    pub fn buffer_budget(mut self, bytes: usize) -> Self {
+        self.buffer_budget = bytes;
+        self
+    }
+
+    /// Refuse TRTC callbacks whose `CallbackTs` (covered by the signature) is further than
+    /// `window` from now, in either direction (401). Off by default: TRTC retries a failed
+    /// delivery for a minute with a fresh `CallbackTs` each time, so the window only has to
+    /// exceed the sender's clock skew, but a receiver whose clock drifts would refuse good
+    /// events that Tencent gives up on after that minute. Enable it (a few minutes) when
+    /// replayed requests matter more to you than clock drift.
+    pub fn trtc_freshness_window(mut self, window: Duration) -> Self {
+        self.trtc_freshness_window = Some(window);
         self
     }
 
@@ -288,11 +396,12 @@ impl WebhookConfigBuilder {
         if self.apps.is_empty() {
             return Err(ConfigError::NoApps);
         }
-        if self.body_limit == 0 {
+        if self.body_limit == 0 || self.trtc_body_limit == 0 || self.buffer_budget == 0 {
             return Err(ConfigError::ZeroBodyLimit);
         }
         if self.body_timeout.is_some_and(|t| t.is_zero())
             || self.callback_deadline.is_some_and(|d| d.is_zero())
+            || self.trtc_freshness_window.is_some_and(|w| w.is_zero())
         {
             return Err(ConfigError::ZeroDuration);
         }
@@ -304,15 +413,17 @@ impl WebhookConfigBuilder {
             if app.tokens.iter().any(|t| !TOKEN_LEN.contains(&t.len())) {
                 return Err(ConfigError::InvalidToken(app.id));
             }
-            if app.tokens.is_empty() {
-                tracing::warn!(
-                    sdk_app_id = app.id,
-                    "no callback token configured: requests for this app are not authenticated"
-                );
+            if !app
+                .trtc_keys
+                .iter()
+                .all(|k| trtc_signature::is_valid_key(k))
+            {
+                return Err(ConfigError::InvalidTrtcKey(app.id));
             }
             apps.push(AppEntry {
                 id: app.id,
                 tokens: app.tokens.iter().map(|t| CallbackToken::new(t)).collect(),
+                trtc_keys: app.trtc_keys.iter().map(|k| TrtcKey::new(k)).collect(),
             });
         }
         Ok(WebhookConfig {
@@ -320,6 +431,9 @@ impl WebhookConfigBuilder {
                 apps,
                 replay_window: self.replay_window,
                 body_limit: self.body_limit,
+                trtc_body_limit: self.trtc_body_limit,
+                buffer_budget: Arc::new(BufferBudget::new(self.buffer_budget)),
+                trtc_freshness_window: self.trtc_freshness_window,
                 body_timeout: self.body_timeout,
                 callback_deadline: self.callback_deadline,
                 clock: self
@@ -353,6 +467,27 @@ mod tests {
             .app(SdkApp::new(1).token("x".repeat(129)))
             .build();
         assert_eq!(long.unwrap_err(), ConfigError::InvalidToken(1));
+        for bad in ["", "has space", "dash-ed", &"k".repeat(33)] {
+            let key = WebhookConfig::builder()
+                .app(SdkApp::new(1).trtc_key(bad))
+                .build();
+            assert_eq!(key.unwrap_err(), ConfigError::InvalidTrtcKey(1), "{bad:?}");
+        }
+        let zero = WebhookConfig::builder()
+            .app(SdkApp::new(1))
+            .trtc_body_limit(0)
+            .build();
+        assert_eq!(zero.unwrap_err(), ConfigError::ZeroBodyLimit);
+        let zero = WebhookConfig::builder()
+            .app(SdkApp::new(1))
+            .buffer_budget(0)
+            .build();
+        assert_eq!(zero.unwrap_err(), ConfigError::ZeroBodyLimit);
+        let zero = WebhookConfig::builder()
+            .app(SdkApp::new(1))
+            .trtc_freshness_window(Duration::ZERO)
+            .build();
+        assert_eq!(zero.unwrap_err(), ConfigError::ZeroDuration);
         let max = WebhookConfig::builder()
             .app(SdkApp::new(1).token("x".repeat(128)))
             .build();
@@ -376,13 +511,16 @@ mod tests {
 
     #[test]
     fn debug_redacts_tokens() {
-        let app = SdkApp::new(7).token("hunter2-secret");
+        let app = SdkApp::new(7)
+            .token("hunter2-secret")
+            .trtc_key("hunter3key");
         assert!(!format!("{app:?}").contains("hunter2"));
         let builder = WebhookConfig::builder().app(app);
         assert!(!format!("{builder:?}").contains("hunter2"));
         let config = builder.build().unwrap();
         let debug = format!("{config:?}");
         assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(!debug.contains("hunter3"), "{debug}");
         assert!(debug.contains("redacted"));
     }
 
@@ -394,6 +532,10 @@ mod tests {
             .unwrap();
         assert_eq!(c.replay_window(), Duration::from_secs(60));
         assert_eq!(c.body_limit(), 1024 * 1024);
+        assert_eq!(c.trtc_body_limit(), 16 * 1024);
+        assert_eq!(c.buffer_budget(), 8 * 1024 * 1024);
+        assert_eq!(c.buffered_bytes(), 0);
+        assert_eq!(c.trtc_freshness_window(), None);
         assert_eq!(c.body_timeout(), Some(Duration::from_secs(5)));
         assert_eq!(c.callback_deadline(), None);
         assert_eq!(c.app_ids().collect::<Vec<_>>(), vec![1]);

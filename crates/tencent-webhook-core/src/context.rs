@@ -1,24 +1,34 @@
 //! What the callback receives: [`Webhook`] = [`WebhookContext`] + [`Event`].
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use bytes::Bytes;
 
-use crate::{Event, OptPlatform};
+use crate::idempotency::IdempotencyKey;
+use crate::{Event, OptPlatform, Rejection, Scheme, event};
 
 /// Facts about one delivered webhook.
 ///
-/// What is verified: `sdk_app_id` is one of the configured apps, and for an app with a
-/// callback token `request_time` carries a valid signature and lies within the replay
-/// window. Tencent's signature covers only the token and `RequestTime`, so `command`,
-/// `client_ip`, `platform` and the body are *not* authenticated beyond that: do not base
-/// security decisions on `client_ip` or `platform`.
+/// What is verified depends on [`scheme`](Self::scheme):
+/// - [`Scheme::Chat`]: `sdk_app_id` is one of the configured apps, and for an app with a
+///   callback token `request_time` carries a valid signature and lies within the replay
+///   window. Tencent's signature covers only the token and `RequestTime`, so `command`,
+///   `client_ip`, `platform` and the body are *not* authenticated beyond that: do not base
+///   security decisions on `client_ip` or `platform`.
+/// - [`Scheme::Trtc`]: `sdk_app_id` (the `SdkAppId` header) is one of the configured apps,
+///   and for an app with a TRTC callback key the whole body is covered by the verified
+///   HMAC. `client_ip`, `platform` and `request_time` are `None`: TRTC sends none of them.
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct WebhookContext {
-    /// `SdkAppid`: one of the configured apps (verified).
+    /// Which scheme delivered (and verified) this webhook.
+    pub scheme: Scheme,
+    /// `SdkAppid` (Chat query) or `SdkAppId` (TRTC header): one of the configured apps
+    /// (verified).
     pub sdk_app_id: u64,
-    /// `CallbackCommand`, e.g. `Follow.CallbackAfterCloudRecordingChanged`.
+    /// `CallbackCommand`, e.g. `Follow.CallbackAfterCloudRecordingChanged`; for a TRTC
+    /// callback `TRTC.{EventGroupId}.{EventType}` (see [`command::trtc`](crate::command::trtc)).
     pub command: String,
     /// `ClientIP`: the IP of the client that triggered the event, when sent.
     pub client_ip: Option<String>,
@@ -29,12 +39,49 @@ pub struct WebhookContext {
     pub request_time: Option<u64>,
     /// The body exactly as received (cheap to clone), e.g. to store or forward it.
     pub raw_body: Bytes,
+    idempotency_key: OnceLock<IdempotencyKey>,
+}
+
+impl WebhookContext {
+    /// The context of a webhook delivered by `scheme` for `sdk_app_id` with this command
+    /// and body, and no `ClientIP`, `OptPlatform` or `RequestTime` (set those fields after).
+    /// For rebuilding a delivered webhook from storage with [`Webhook::decode`], or for tests.
+    pub fn new(
+        scheme: Scheme,
+        sdk_app_id: u64,
+        command: impl Into<String>,
+        raw_body: impl Into<Bytes>,
+    ) -> Self {
+        Self {
+            scheme,
+            sdk_app_id,
+            command: command.into(),
+            client_ip: None,
+            platform: None,
+            request_time: None,
+            raw_body: raw_body.into(),
+            idempotency_key: OnceLock::new(),
+        }
+    }
+
+    /// A key that is the same for every delivery attempt of this event and different for
+    /// different events: `{scheme}-{SdkAppid}-{32 hex digits}`, at most
+    /// [`IdempotencyKey::MAX_LEN`] bytes. Use it to deduplicate retries (TRTC retries a
+    /// failed delivery for a minute). Computed on first use from the scheme, the app id, the
+    /// command and the body without its per-attempt `CallbackTs`; the derivation is
+    /// documented field by field on [`IdempotencyKey`].
+    pub fn idempotency_key(&self) -> &IdempotencyKey {
+        self.idempotency_key.get_or_init(|| {
+            IdempotencyKey::derive(self.scheme, self.sdk_app_id, &self.command, &self.raw_body)
+        })
+    }
 }
 
 impl fmt::Debug for WebhookContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The body may carry personal data; Debug shows its size only.
         f.debug_struct("WebhookContext")
+            .field("scheme", &self.scheme)
             .field("sdk_app_id", &self.sdk_app_id)
             .field("command", &self.command)
             .field("client_ip", &self.client_ip)
@@ -54,4 +101,23 @@ pub struct Webhook {
     pub context: WebhookContext,
     /// The decoded body.
     pub event: Event,
+}
+
+impl Webhook {
+    /// Decode `context.raw_body` exactly as the service does for `context.scheme` (Chat: as
+    /// `context.command`; TRTC: by its `EventGroupId` and `EventType`, which also set
+    /// `context.command`). No signature is checked: use it for webhooks that were verified
+    /// when they arrived, e.g. read back from a queue, or in tests.
+    pub fn decode(mut context: WebhookContext) -> Result<Webhook, Rejection> {
+        let event = match context.scheme {
+            Scheme::Chat => event::parse(&context.command, &context.raw_body)?,
+            Scheme::Trtc => {
+                let decoded = event::parse_trtc(&context.raw_body)?;
+                context.command = decoded.command;
+                context.idempotency_key = OnceLock::new();
+                decoded.event
+            }
+        };
+        Ok(Webhook { context, event })
+    }
 }

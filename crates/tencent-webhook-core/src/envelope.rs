@@ -1,11 +1,18 @@
-//! The response envelope. This is the only place a response is built.
+//! The answers. This is the only place a response is built, for both schemes:
+//!
+//! - [`Scheme::Chat`]: always the envelope `{"ActionStatus":"OK"|"FAIL","ErrorCode":n,
+//!   "ErrorInfo":".."}`; a delivered webhook answers 200 whatever the callback said
+//!   (<https://trtc.io/document/34354>).
+//! - [`Scheme::Trtc`]: `{"code":0}` with 200 for success; anything else is non-200 with
+//!   `{"code":n,"message":".."}`, so that TRTC retries (<https://trtc.io/document/39558>:
+//!   only a 200 counts, and header plus body must stay within 2,000 bytes).
 
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::Full;
 use serde::Serialize;
 
-use crate::{Ack, Rejection};
+use crate::{Ack, Rejection, Scheme};
 
 /// The HTTP response the core produces: a small, fully buffered JSON body.
 pub type WebhookResponse = Response<Full<Bytes>>;
@@ -13,6 +20,11 @@ pub type WebhookResponse = Response<Full<Bytes>>;
 const OK_BODY: &[u8] = br#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#;
 const FAIL_FALLBACK_BODY: &[u8] =
     br#"{"ActionStatus":"FAIL","ErrorCode":50000,"ErrorInfo":"internal error"}"#;
+const TRTC_OK_BODY: &[u8] = br#"{"code":0}"#;
+const TRTC_FALLBACK_BODY: &[u8] = br#"{"code":50000,"message":"internal error"}"#;
+/// The longest `message` of a TRTC answer, so the whole answer stays far within the
+/// 2,000 bytes TRTC allows for header plus body.
+const TRTC_MESSAGE_MAX: usize = 256;
 
 #[derive(Serialize)]
 struct Envelope<'a> {
@@ -24,20 +36,35 @@ struct Envelope<'a> {
     error_info: &'a str,
 }
 
-/// The 200 response for the callback's answer.
-pub(crate) fn ack_response(ack: &Ack) -> WebhookResponse {
-    if ack.is_ok() {
-        return build(StatusCode::OK, Bytes::from_static(OK_BODY));
-    }
-    build(
-        StatusCode::OK,
-        encode("FAIL", ack.error_code(), ack.error_info()),
-    )
+#[derive(Serialize)]
+struct TrtcAnswer<'a> {
+    code: i64,
+    message: &'a str,
 }
 
-/// The FAIL response for a rejection, with the rejection's status and code.
-pub(crate) fn rejection_response(rejection: Rejection) -> WebhookResponse {
-    let body = encode("FAIL", rejection.error_code(), &rejection.to_string());
+/// The response for the callback's answer: for Chat, 200 with the envelope; for TRTC, 200
+/// `{"code":0}` on success and 500 with the callback's code and text on failure.
+pub(crate) fn ack_response(scheme: Scheme, ack: &Ack) -> WebhookResponse {
+    match (scheme, ack.is_ok()) {
+        (Scheme::Chat, true) => build(StatusCode::OK, Bytes::from_static(OK_BODY)),
+        (Scheme::Chat, false) => build(
+            StatusCode::OK,
+            encode("FAIL", ack.error_code(), ack.error_info()),
+        ),
+        (Scheme::Trtc, true) => build(StatusCode::OK, Bytes::from_static(TRTC_OK_BODY)),
+        (Scheme::Trtc, false) => build(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            encode_trtc(ack.error_code(), ack.error_info()),
+        ),
+    }
+}
+
+/// The failure response for a rejection, with the rejection's status and code.
+pub(crate) fn rejection_response(scheme: Scheme, rejection: Rejection) -> WebhookResponse {
+    let body = match scheme {
+        Scheme::Chat => encode("FAIL", rejection.error_code(), &rejection.to_string()),
+        Scheme::Trtc => encode_trtc(rejection.error_code(), &rejection.to_string()),
+    };
     let mut response = build(rejection.status(), body);
     if rejection == Rejection::MethodNotAllowed {
         response
@@ -56,6 +83,14 @@ fn encode(status: &'static str, code: i64, info: &str) -> Bytes {
     // Serialising a struct of a str and an integer cannot fail; were it ever to, the
     // answer must still say FAIL.
     Bytes::from(serde_json::to_vec(&envelope).unwrap_or_else(|_| FAIL_FALLBACK_BODY.to_vec()))
+}
+
+fn encode_trtc(code: i64, message: &str) -> Bytes {
+    let answer = TrtcAnswer {
+        code,
+        message: crate::service::truncated(message, TRTC_MESSAGE_MAX),
+    };
+    Bytes::from(serde_json::to_vec(&answer).unwrap_or_else(|_| TRTC_FALLBACK_BODY.to_vec()))
 }
 
 fn build(status: StatusCode, body: Bytes) -> WebhookResponse {
@@ -80,7 +115,7 @@ mod tests {
 
     #[tokio::test]
     async fn ok_envelope_is_exact() {
-        let r = ack_response(&Ack::ok());
+        let r = ack_response(Scheme::Chat, &Ack::ok());
         assert_eq!(r.status(), StatusCode::OK);
         assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json");
         let v = body_json(r).await;
@@ -92,16 +127,53 @@ mod tests {
 
     #[tokio::test]
     async fn fail_envelope_escapes_info() {
-        let r = ack_response(&Ack::fail(12, "quote \" and \n newline"));
+        let r = ack_response(Scheme::Chat, &Ack::fail(12, "quote \" and \n newline"));
         let v = body_json(r).await;
         assert_eq!(v["ActionStatus"], "FAIL");
         assert_eq!(v["ErrorCode"], 12);
         assert_eq!(v["ErrorInfo"], "quote \" and \n newline");
     }
 
+    async fn body_bytes(r: WebhookResponse) -> Bytes {
+        r.into_body().collect().await.unwrap().to_bytes()
+    }
+
+    #[tokio::test]
+    async fn trtc_success_is_exactly_code_0() {
+        let r = ack_response(Scheme::Trtc, &Ack::ok());
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json");
+        assert_eq!(&body_bytes(r).await[..], br#"{"code":0}"#);
+    }
+
+    #[tokio::test]
+    async fn trtc_failures_are_never_200_and_stay_small() {
+        let long = "x".repeat(10_000);
+        let r = ack_response(Scheme::Trtc, &Ack::fail(7, long));
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = body_bytes(r).await;
+        assert!(body.len() < 300, "{}", body.len());
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["code"], 7);
+        for &rejection in Rejection::ALL {
+            let r = rejection_response(Scheme::Trtc, rejection);
+            assert_eq!(r.status(), rejection.status());
+            assert_ne!(r.status(), StatusCode::OK);
+            let body = body_bytes(r).await;
+            assert_eq!(
+                body,
+                format!(
+                    r#"{{"code":{},"message":{}}}"#,
+                    rejection.error_code(),
+                    serde_json::to_string(&rejection.to_string()).unwrap()
+                )
+            );
+        }
+    }
+
     #[tokio::test]
     async fn method_not_allowed_carries_allow() {
-        let r = rejection_response(Rejection::MethodNotAllowed);
+        let r = rejection_response(Scheme::Chat, Rejection::MethodNotAllowed);
         assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
         assert_eq!(r.headers()[header::ALLOW], "POST");
         assert_eq!(body_json(r).await["ErrorCode"], 40501);

@@ -2,7 +2,7 @@
 
 use tower::Layer;
 
-use crate::{WebhookConfig, WebhookService};
+use crate::{Scheme, WebhookConfig, WebhookService};
 
 /// Puts webhook verification, decoding and the envelope in front of an inner
 /// `Service<Webhook>`, so tower middleware (rate limits, concurrency limits, metrics) can
@@ -25,13 +25,24 @@ use crate::{WebhookConfig, WebhookService};
 /// ```
 #[derive(Debug, Clone)]
 pub struct WebhookLayer {
+    scheme: Scheme,
     config: WebhookConfig,
 }
 
 impl WebhookLayer {
-    /// A layer with this configuration.
+    /// A [`Scheme::Chat`] layer with this configuration.
     pub fn new(config: WebhookConfig) -> Self {
-        Self { config }
+        Self::with_scheme(Scheme::Chat, config)
+    }
+
+    /// A [`Scheme::Trtc`] layer (TRTC console event callbacks) with this configuration.
+    pub fn trtc(config: WebhookConfig) -> Self {
+        Self::with_scheme(Scheme::Trtc, config)
+    }
+
+    /// A layer of `scheme` with this configuration.
+    pub fn with_scheme(scheme: Scheme, config: WebhookConfig) -> Self {
+        Self { scheme, config }
     }
 }
 
@@ -39,6 +50,6 @@ impl<S> Layer<S> for WebhookLayer {
     type Service = WebhookService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        WebhookService::new(self.config.clone(), inner)
+        WebhookService::with_scheme(self.scheme, self.config.clone(), inner)
     }
 }

@@ -115,37 +115,46 @@
 
 mod ack;
 mod body;
+mod budget;
 mod callback;
 mod config;
 mod context;
 mod envelope;
 mod event;
 mod future;
+mod idempotency;
 mod layer;
 mod platform;
 mod query;
 mod rejection;
 mod run_to_end;
+mod scheme;
 mod service;
 mod signature;
 #[cfg(feature = "test-util")]
 pub mod test_util;
+mod trtc_signature;
 
 pub use ack::{Ack, IntoAck};
 pub use callback::CallbackFn;
 pub use config::{
-    Clock, ConfigError, DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_REPLAY_WINDOW, SdkApp,
-    SystemClock, WebhookConfig, WebhookConfigBuilder,
+    Clock, ConfigError, DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_BUFFER_BUDGET,
+    DEFAULT_REPLAY_WINDOW, DEFAULT_TRTC_BODY_LIMIT, SdkApp, SystemClock, WebhookConfig,
+    WebhookConfigBuilder,
 };
 pub use context::{Webhook, WebhookContext};
 pub use envelope::WebhookResponse;
 pub use event::{
-    CallRecording, Event, RecordedFile, RecordingEvent, RecordingEventInfo, RecordingPayload,
-    RoomId, TencentVod, UnknownEvent, command,
+    CallRecording, EnterReason, Event, ExitReason, RecordedFile, RecordingEvent,
+    RecordingEventInfo, RecordingPayload, Role, RoomEvent, RoomEventInfo, RoomEventKind, RoomId,
+    TencentVod, TerminalType, UnknownEvent, UserType, command,
 };
 pub use future::ResponseFuture;
+pub use idempotency::IdempotencyKey;
 pub use layer::WebhookLayer;
 pub use platform::OptPlatform;
 pub use rejection::Rejection;
+pub use scheme::Scheme;
 pub use service::{Admission, BoxError, WebhookService};
 pub use signature::sign;
+pub use trtc_signature::trtc_sign;

@@ -22,10 +22,15 @@ use http::StatusCode;
 /// | [`InvalidEvent`](Rejection::InvalidEvent) | 400 | 40006 |
 /// | [`CommandMismatch`](Rejection::CommandMismatch) | 400 | 40007 |
 /// | [`BodyRead`](Rejection::BodyRead) | 400 | 40008 |
+/// | [`MissingHeader`](Rejection::MissingHeader) | 400 | 40009 |
+/// | [`DuplicateHeader`](Rejection::DuplicateHeader) | 400 | 40010 |
+/// | [`MalformedHeader`](Rejection::MalformedHeader) | 400 | 40011 |
 /// | [`MissingSignature`](Rejection::MissingSignature) | 401 | 40101 |
 /// | [`BadSignature`](Rejection::BadSignature) | 401 | 40102 |
 /// | [`InvalidRequestTime`](Rejection::InvalidRequestTime) | 401 | 40103 |
 /// | [`StaleRequestTime`](Rejection::StaleRequestTime) | 401 | 40104 |
+/// | [`MissingSignHeader`](Rejection::MissingSignHeader) | 401 | 40105 |
+/// | [`StaleCallbackTs`](Rejection::StaleCallbackTs) | 401 | 40106 |
 /// | [`UnknownApp`](Rejection::UnknownApp) | 403 | 40301 |
 /// | [`MethodNotAllowed`](Rejection::MethodNotAllowed) | 405 | 40501 |
 /// | [`BodyTimeout`](Rejection::BodyTimeout) | 408 | 40801 |
@@ -34,6 +39,12 @@ use http::StatusCode;
 /// | [`CallbackPanicked`](Rejection::CallbackPanicked) | 500 | 50001 |
 /// | [`CallbackError`](Rejection::CallbackError) | 500 | 50002 |
 /// | [`CallbackTimeout`](Rejection::CallbackTimeout) | 503 | 50301 |
+/// | [`BufferBudgetExhausted`](Rejection::BufferBudgetExhausted) | 503 | 50302 |
+///
+/// A [`Scheme::Chat`](crate::Scheme::Chat) service answers with the envelope
+/// `{"ActionStatus":"FAIL","ErrorCode":code,"ErrorInfo":text}`; a
+/// [`Scheme::Trtc`](crate::Scheme::Trtc) service with `{"code":code,"message":text}`. The
+/// status is the same for both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 #[non_exhaustive]
 pub enum Rejection {
@@ -62,6 +73,15 @@ pub enum Rejection {
     /// The body stream failed (the client went away mid-body, or sent a malformed body).
     #[error("body could not be read")]
     BodyRead,
+    /// A required header (`SdkAppId` of a TRTC callback) is absent or empty.
+    #[error("missing header {0}")]
+    MissingHeader(&'static str),
+    /// A security-relevant header (`SdkAppId`, `Sign` of a TRTC callback) appears more than once.
+    #[error("header {0} given more than once")]
+    DuplicateHeader(&'static str),
+    /// A header is present but not of the expected form (a non-numeric `SdkAppId`).
+    #[error("header {0} is malformed")]
+    MalformedHeader(&'static str),
     /// The app has a callback token but `Sign` or `RequestTime` is missing.
     #[error("missing Sign or RequestTime")]
     MissingSignature,
@@ -74,6 +94,13 @@ pub enum Rejection {
     /// `RequestTime` lies outside the replay window (in the past or the future).
     #[error("RequestTime is outside the accepted window")]
     StaleRequestTime,
+    /// The app has a TRTC callback key but the `Sign` header is missing.
+    #[error("missing Sign header")]
+    MissingSignHeader,
+    /// A TRTC body's `CallbackTs` is missing or outside the freshness window (only when
+    /// [`trtc_freshness_window`](crate::WebhookConfigBuilder::trtc_freshness_window) is set).
+    #[error("CallbackTs is missing or outside the accepted window")]
+    StaleCallbackTs,
     /// `SdkAppid` is not one of the configured apps.
     #[error("SdkAppid is not accepted here")]
     UnknownApp,
@@ -98,6 +125,10 @@ pub enum Rejection {
     /// The callback did not finish within the configured deadline.
     #[error("callback deadline exceeded")]
     CallbackTimeout,
+    /// Too many unverified TRTC body bytes are buffered right now (see
+    /// [`buffer_budget`](crate::WebhookConfigBuilder::buffer_budget)); TRTC retries.
+    #[error("too many requests in flight, retry later")]
+    BufferBudgetExhausted,
 }
 
 impl Rejection {
@@ -111,18 +142,23 @@ impl Rejection {
             | Self::NotAnObject
             | Self::InvalidEvent
             | Self::CommandMismatch
-            | Self::BodyRead => StatusCode::BAD_REQUEST,
+            | Self::BodyRead
+            | Self::MissingHeader(_)
+            | Self::DuplicateHeader(_)
+            | Self::MalformedHeader(_) => StatusCode::BAD_REQUEST,
             Self::MissingSignature
             | Self::BadSignature
             | Self::InvalidRequestTime
-            | Self::StaleRequestTime => StatusCode::UNAUTHORIZED,
+            | Self::StaleRequestTime
+            | Self::MissingSignHeader
+            | Self::StaleCallbackTs => StatusCode::UNAUTHORIZED,
             Self::UnknownApp => StatusCode::FORBIDDEN,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedContentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::CallbackPanicked | Self::CallbackError => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::CallbackTimeout => StatusCode::SERVICE_UNAVAILABLE,
+            Self::CallbackTimeout | Self::BufferBudgetExhausted => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -137,10 +173,15 @@ impl Rejection {
             Self::InvalidEvent => 40006,
             Self::CommandMismatch => 40007,
             Self::BodyRead => 40008,
+            Self::MissingHeader(_) => 40009,
+            Self::DuplicateHeader(_) => 40010,
+            Self::MalformedHeader(_) => 40011,
             Self::MissingSignature => 40101,
             Self::BadSignature => 40102,
             Self::InvalidRequestTime => 40103,
             Self::StaleRequestTime => 40104,
+            Self::MissingSignHeader => 40105,
+            Self::StaleCallbackTs => 40106,
             Self::UnknownApp => 40301,
             Self::MethodNotAllowed => 40501,
             Self::BodyTimeout => 40801,
@@ -149,6 +190,7 @@ impl Rejection {
             Self::CallbackPanicked => 50001,
             Self::CallbackError => 50002,
             Self::CallbackTimeout => 50301,
+            Self::BufferBudgetExhausted => 50302,
         }
     }
 
@@ -162,10 +204,15 @@ impl Rejection {
         Self::InvalidEvent,
         Self::CommandMismatch,
         Self::BodyRead,
+        Self::MissingHeader("SdkAppId"),
+        Self::DuplicateHeader("Sign"),
+        Self::MalformedHeader("SdkAppId"),
         Self::MissingSignature,
         Self::BadSignature,
         Self::InvalidRequestTime,
         Self::StaleRequestTime,
+        Self::MissingSignHeader,
+        Self::StaleCallbackTs,
         Self::UnknownApp,
         Self::MethodNotAllowed,
         Self::BodyTimeout,
@@ -174,6 +221,7 @@ impl Rejection {
         Self::CallbackPanicked,
         Self::CallbackError,
         Self::CallbackTimeout,
+        Self::BufferBudgetExhausted,
     ];
 }
 

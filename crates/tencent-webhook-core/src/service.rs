@@ -10,35 +10,38 @@ use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes};
 use futures_util::{Stream, TryStreamExt};
-use http::{HeaderMap, Method, Request, Uri, header};
+use http::{HeaderMap, Method, Request, Uri};
 use http_body_util::BodyDataStream;
 use tower::Service;
 use tower::ServiceExt;
 use tracing::{Instrument, Level, Span, field};
 
+use crate::budget::Charge;
 use crate::callback::CallbackFn;
 use crate::envelope::{self, WebhookResponse};
 use crate::future::ResponseFuture;
-use crate::query::CallbackQuery;
 use crate::run_to_end::{Panicked, RunToEnd};
-use crate::{
-    Ack, IntoAck, OptPlatform, Rejection, Webhook, WebhookConfig, WebhookContext, event, signature,
-};
+use crate::scheme::{self, Admitted};
+use crate::{Ack, IntoAck, Rejection, Scheme, Webhook, WebhookConfig, WebhookContext, event};
 
 /// Boxed error of an inner service.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Receives Tencent webhooks: checks the method, query, `SdkAppid`, signature and replay
-/// window, reads the body under the limit, decodes the event, calls the inner service
-/// (your callback) and answers with the envelope.
+/// Receives Tencent webhooks of one [`Scheme`]: checks the method, app id, signature and
+/// replay window, reads the body under the limit, decodes the event, calls the inner
+/// service (your callback) and answers as the scheme requires.
 ///
-/// Build it with [`WebhookService::from_fn`] from an async closure, or with
-/// [`WebhookLayer`](crate::WebhookLayer) over any `Service<Webhook>`. It is a
+/// Build a Chat / TUILiveKit endpoint with [`WebhookService::from_fn`] from an async
+/// closure, a TRTC console callback endpoint with [`WebhookService::trtc_from_fn`], or
+/// either with [`WebhookLayer`](crate::WebhookLayer) over any `Service<Webhook>`. One
+/// configuration and one callback can serve both endpoints (mount each at its own URL).
+/// It is a
 /// `Service<http::Request<B>>` for any [`http_body::Body`] `B`, with `Error = Infallible`,
 /// `Clone + Send + Sync` when the inner service is, and a `Send` future, so axum mounts it
 /// with `Router::route_service`. See the crate docs for an example.
 #[derive(Clone)]
 pub struct WebhookService<S> {
+    scheme: Scheme,
     config: WebhookConfig,
     inner: S,
 }
@@ -46,23 +49,66 @@ pub struct WebhookService<S> {
 impl<S> fmt::Debug for WebhookService<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WebhookService")
+            .field("scheme", &self.scheme)
             .field("config", &self.config)
             .finish_non_exhaustive()
     }
 }
 
 impl<F> WebhookService<CallbackFn<F>> {
-    /// A service that calls `callback` for every verified webhook. The callback returns a
-    /// future whose output is an [`IntoAck`]: [`Ack`], `()`, or a `Result` of those.
+    /// A [`Scheme::Chat`] service that calls `callback` for every verified webhook. The
+    /// callback returns a future whose output is an [`IntoAck`]: [`Ack`], `()`, or a
+    /// `Result` of those.
     pub fn from_fn(config: WebhookConfig, callback: F) -> Self {
         Self::new(config, CallbackFn::new(callback))
+    }
+
+    /// A [`Scheme::Trtc`] service (TRTC console event callbacks) that calls `callback` for
+    /// every verified event. The callback is the same kind as for [`from_fn`](Self::from_fn),
+    /// so one closure can serve both endpoints.
+    pub fn trtc_from_fn(config: WebhookConfig, callback: F) -> Self {
+        Self::with_scheme(Scheme::Trtc, config, CallbackFn::new(callback))
     }
 }
 
 impl<S> WebhookService<S> {
-    /// A service that hands every verified webhook to `inner`.
+    /// A [`Scheme::Chat`] service that hands every verified webhook to `inner`.
     pub fn new(config: WebhookConfig, inner: S) -> Self {
-        Self { config, inner }
+        Self::with_scheme(Scheme::Chat, config, inner)
+    }
+
+    /// A [`Scheme::Trtc`] service that hands every verified event to `inner`.
+    pub fn trtc(config: WebhookConfig, inner: S) -> Self {
+        Self::with_scheme(Scheme::Trtc, config, inner)
+    }
+
+    /// A service of `scheme` that hands every verified webhook to `inner`. Logs a warning
+    /// for each configured app that has no secret of this scheme (its requests are
+    /// accepted unsigned).
+    pub fn with_scheme(scheme: Scheme, config: WebhookConfig, inner: S) -> Self {
+        for app in &config.inner.apps {
+            let unsigned = match scheme {
+                Scheme::Chat => app.tokens.is_empty(),
+                Scheme::Trtc => app.trtc_keys.is_empty(),
+            };
+            if unsigned {
+                tracing::warn!(
+                    sdk_app_id = app.id,
+                    scheme = scheme.as_str(),
+                    "no secret configured for this scheme: requests for this app are not authenticated"
+                );
+            }
+        }
+        Self {
+            scheme,
+            config,
+            inner,
+        }
+    }
+
+    /// The scheme this service speaks.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
     }
 
     /// The configuration.
@@ -71,8 +117,9 @@ impl<S> WebhookService<S> {
     }
 
     /// Stage 1 of 3, for adapters: check everything that does not need the body (method,
-    /// query, `contenttype`, `SdkAppid`, signature and replay window, `Content-Length`).
-    /// On failure the finished FAIL response is returned (and logged).
+    /// app id, for Chat the query, `contenttype`, signature and replay window, for TRTC the
+    /// `SdkAppId` and `Sign` headers and the buffer budget, then `Content-Length`). On
+    /// failure the finished response is returned (and logged).
     #[allow(
         clippy::result_large_err,
         reason = "the response is the answer itself, moved once; boxing it would allocate"
@@ -93,88 +140,26 @@ impl<S> WebhookService<S> {
         );
         // No clock read when nobody listens to the span.
         let started = (!span.is_disabled()).then(Instant::now);
-        let trace = Trace { span, started };
-        match self.check(method, uri, headers, &trace.span) {
+        let trace = Trace {
+            span,
+            started,
+            scheme: self.scheme,
+        };
+        match scheme::admit(self.scheme, &self.config, method, uri, headers, &trace.span) {
             Ok(admitted) => Ok(Admission {
+                charge: admitted
+                    .signed_body
+                    .is_some()
+                    .then(|| Charge::new(self.config.inner.buffer_budget.clone())),
                 admitted,
-                body_limit: self.config.body_limit(),
+                body_limit: self.scheme.body_limit(&self.config),
                 body_timeout: self.config.body_timeout(),
                 trace,
             }),
             Err(rejection) => Err(trace.reject(rejection)),
         }
     }
-
-    fn check(
-        &self,
-        method: &Method,
-        uri: &Uri,
-        headers: &HeaderMap,
-        span: &Span,
-    ) -> Result<Admitted, Rejection> {
-        if method != Method::POST {
-            return Err(Rejection::MethodNotAllowed);
-        }
-        let query = CallbackQuery::parse(uri.query().unwrap_or(""))?;
-        let app_id = query
-            .sdk_app_id
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .ok_or(Rejection::MissingParameter("SdkAppid"))?;
-        let app_id: u64 = app_id
-            .bytes()
-            .all(|b| b.is_ascii_digit())
-            .then(|| app_id.parse().ok())
-            .flatten()
-            .ok_or(Rejection::MalformedParameter("SdkAppid"))?;
-        span.record("sdk_app_id", app_id);
-        let command = query
-            .command
-            .filter(|s| !s.is_empty())
-            .ok_or(Rejection::MissingParameter("CallbackCommand"))?;
-        // Attacker-controlled before the app check: escaped (Debug) and cut short.
-        span.record("command", field::debug(truncated(&command, 128)));
-        if let Some(ct) = query.content_type.as_deref()
-            && !ct.eq_ignore_ascii_case("json")
-        {
-            return Err(Rejection::UnsupportedContentType);
-        }
-        let app = self.config.app(app_id).ok_or(Rejection::UnknownApp)?;
-        let request_time = if app.tokens.is_empty() {
-            None
-        } else {
-            let (Some(sign), Some(time)) = (query.sign.as_deref(), query.request_time.as_deref())
-            else {
-                return Err(Rejection::MissingSignature);
-            };
-            let now = self.config.now();
-            Some(signature::verify(
-                &app.tokens,
-                sign,
-                time,
-                now,
-                self.config.replay_window(),
-            )?)
-        };
-        if let Some(len) = headers.get(header::CONTENT_LENGTH)
-            && len
-                .to_str()
-                .ok()
-                .and_then(|s| s.parse::<u64>().ok())
-                .is_some_and(|n| n > self.config.body_limit() as u64)
-        {
-            return Err(Rejection::BodyTooLarge);
-        }
-        Ok(Admitted {
-            sdk_app_id: app_id,
-            command: command.into_owned(),
-            client_ip: query.client_ip.map(|c| c.into_owned()),
-            platform: query.opt_platform.as_deref().map(OptPlatform::parse),
-            request_time,
-        })
-    }
 }
-
 impl<S> WebhookService<S>
 where
     S: Service<Webhook> + Clone + Send + 'static,
@@ -197,7 +182,7 @@ where
         D: Buf,
         E: Display,
     {
-        let admission = match self.admit(method, uri, headers) {
+        let mut admission = match self.admit(method, uri, headers) {
             Ok(admission) => admission,
             Err(response) => return response,
         };
@@ -213,18 +198,13 @@ where
         admission: Admission,
         body: Bytes,
     ) -> impl Future<Output = WebhookResponse> + Send + 'static {
-        run(
-            self.inner.clone(),
-            self.config.callback_deadline(),
-            admission,
-            body,
-        )
+        run(self.inner.clone(), self.config.clone(), admission, body)
     }
 }
 
 async fn run<S>(
     inner: S,
-    deadline: Option<Duration>,
+    config: WebhookConfig,
     admission: Admission,
     body: Bytes,
 ) -> WebhookResponse
@@ -237,21 +217,12 @@ where
     let Admission {
         admitted, trace, ..
     } = admission;
-    let event = match event::parse(&admitted.command, &body) {
-        Ok(event) => event,
+    let webhook = match decode(trace.scheme, &config, admitted, body, &trace.span) {
+        Ok(webhook) => webhook,
         Err(rejection) => return trace.reject(rejection),
     };
-    let webhook = Webhook {
-        context: WebhookContext {
-            sdk_app_id: admitted.sdk_app_id,
-            command: admitted.command,
-            client_ip: admitted.client_ip,
-            platform: admitted.platform,
-            request_time: admitted.request_time,
-            raw_body: body,
-        },
-        event,
-    };
+    let deadline = config.callback_deadline();
+    drop(config);
     // Once an event is accepted it is processed to the end, even if the sender hangs up
     // and this future is dropped; only the deadline cancels the callback.
     let call = async move {
@@ -282,8 +253,35 @@ where
     }
 }
 
+/// Decode a verified body into the webhook the callback receives.
+fn decode(
+    scheme: Scheme,
+    config: &WebhookConfig,
+    admitted: Admitted,
+    body: Bytes,
+    span: &Span,
+) -> Result<Webhook, Rejection> {
+    let (command, event) = match (scheme, admitted.command) {
+        (Scheme::Chat, Some(command)) => {
+            let event = event::parse(&command, &body)?;
+            (command, event)
+        }
+        _ => {
+            let decoded = event::parse_trtc(&body)?;
+            span.record("command", field::display(&decoded.command));
+            scheme::check_freshness(config, decoded.callback_ts)?;
+            (decoded.command, decoded.event)
+        }
+    };
+    let mut context = WebhookContext::new(scheme, admitted.sdk_app_id, command, body);
+    context.client_ip = admitted.client_ip;
+    context.platform = admitted.platform;
+    context.request_time = admitted.request_time;
+    Ok(Webhook { context, event })
+}
+
 /// At most `max` bytes of `s`, cut at a character boundary.
-fn truncated(s: &str, max: usize) -> &str {
+pub(crate) fn truncated(s: &str, max: usize) -> &str {
     if s.len() <= max {
         return s;
     }
@@ -301,25 +299,20 @@ pub struct Admission {
     admitted: Admitted,
     body_limit: usize,
     body_timeout: Option<Duration>,
+    /// TRTC with a key: the body's bytes charged to the buffer budget until verified.
+    charge: Option<Charge>,
     trace: Trace,
 }
 
 impl fmt::Debug for Admission {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Admission")
+            .field("scheme", &self.trace.scheme)
             .field("sdk_app_id", &self.admitted.sdk_app_id)
             .field("command", &self.admitted.command)
             .field("body_limit", &self.body_limit)
             .finish_non_exhaustive()
     }
-}
-
-struct Admitted {
-    sdk_app_id: u64,
-    command: String,
-    client_ip: Option<String>,
-    platform: Option<OptPlatform>,
-    request_time: Option<u64>,
 }
 
 impl Admission {
@@ -329,21 +322,28 @@ impl Admission {
     }
 
     /// Stage 2 of 3, for adapters: read the body from a stream of chunks under the body
-    /// limit and timeout. On failure the finished FAIL response (413, 408 or 400).
-    pub async fn read_body<St, D, E>(&self, body: St) -> Result<Bytes, WebhookResponse>
+    /// limit and timeout, and, where the scheme signs the body (TRTC), verify it. On
+    /// failure the finished response (413, 408, 400, 401 or 503).
+    pub async fn read_body<St, D, E>(&mut self, body: St) -> Result<Bytes, WebhookResponse>
     where
         St: Stream<Item = Result<D, E>>,
         D: Buf,
         E: Display,
     {
-        let read = crate::body::collect_limited(body, self.body_limit);
+        let read = crate::body::collect_limited(body, self.body_limit, self.charge.as_mut());
         let result = match self.body_timeout {
             None => read.await,
             Some(t) => tokio::time::timeout(t, read)
                 .await
                 .unwrap_or(Err(Rejection::BodyTimeout)),
         };
-        result.map_err(|rejection| self.trace.reject(rejection))
+        let verified = result.and_then(|bytes| match &self.admitted.signed_body {
+            Some(signed) => signed.verify(&bytes).map(|()| bytes),
+            None => Ok(bytes),
+        });
+        // Verified or refused: either way these bytes no longer count as unverified.
+        self.charge = None;
+        verified.map_err(|rejection| self.trace.reject(rejection))
     }
 
     /// Answer with a rejection instead of dispatching, e.g. when the framework itself
@@ -358,6 +358,7 @@ impl Admission {
 struct Trace {
     span: Span,
     started: Option<Instant>,
+    scheme: Scheme,
 }
 
 impl Trace {
@@ -372,7 +373,7 @@ impl Trace {
     }
 
     fn answer(&self, ack: &Ack) -> WebhookResponse {
-        let response = envelope::ack_response(ack);
+        let response = envelope::ack_response(self.scheme, ack);
         if ack.is_ok() {
             self.finish("ok", 200);
             tracing::event!(parent: &self.span, Level::DEBUG, "webhook delivered");
@@ -396,7 +397,7 @@ impl Trace {
         } else {
             tracing::event!(parent: &self.span, Level::WARN, error_code = rejection.error_code(), reason = %rejection, "webhook rejected");
         }
-        envelope::rejection_response(rejection)
+        envelope::rejection_response(self.scheme, rejection)
     }
 }
 
@@ -427,11 +428,12 @@ where
             Err(response) => return ResponseFuture::ready(response),
         };
         let inner = self.inner.clone();
-        let deadline = self.config.callback_deadline();
+        let config = self.config.clone();
         ResponseFuture::boxed(async move {
+            let mut admission = admission;
             let chunks = BodyDataStream::new(body).map_err(Into::<BoxError>::into);
             match admission.read_body(chunks).await {
-                Ok(bytes) => run(inner, deadline, admission, bytes).await,
+                Ok(bytes) => run(inner, config, admission, bytes).await,
                 Err(response) => response,
             }
         })
@@ -440,3 +442,6 @@ where
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(all(test, feature = "test-util"))]
+mod trtc_tests;

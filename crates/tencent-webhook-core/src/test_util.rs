@@ -18,7 +18,7 @@ use bytes::Bytes;
 use http::{Method, Request, header};
 use http_body_util::Full;
 
-use crate::{Rejection, Webhook, WebhookContext, sign};
+use crate::{Rejection, Webhook, WebhookContext, sign, trtc_sign};
 
 /// Sample bodies from Tencent's documentation (PROTOCOL §4, §5).
 pub mod samples {
@@ -50,6 +50,54 @@ pub mod samples {
         ),
         ("create-room", "Live.CallbackAfterCreateRoom", CREATE_ROOM),
     ];
+
+    /// TRTC console callbacks (<https://trtc.io/document/39558>,
+    /// <https://trtc.io/document/54914>), byte for byte where Tencent prints a signature.
+    pub mod trtc {
+        /// The body of Tencent's signature example (real tabs and newlines): an audio-stop
+        /// media event (EventGroupId 2, EventType 204). With key [`DOC_KEY`] its `Sign` is
+        /// [`DOC_SIGN`].
+        pub const DOC_BODY: &str = "{\n\t\"EventGroupId\":\t2,\n\t\"EventType\":\t204,\n\t\"CallbackTs\":\t1664209748188,\n\t\"EventInfo\":\t{\n\t\t\"RoomId\":\t8489,\n\t\t\"EventTs\":\t1664209748,\n\t\t\"EventMsTs\":\t1664209748180,\n\t\t\"UserId\":\t\"user_85034614\",\n\t\t\"Reason\":\t0\n\t}\n}";
+        /// The key of Tencent's signature example.
+        pub const DOC_KEY: &str = "123654";
+        /// The `Sign` Tencent prints for [`DOC_BODY`] with [`DOC_KEY`].
+        pub const DOC_SIGN: &str = "kkoFeO3Oh2ZHnjtg8tEAQhtXK16/KI05W3BQff8IvGA=";
+        /// The PHP/Go sample body of the same page: room created (EventGroupId 1, EventType
+        /// 101). With key [`SAMPLE_KEY`] its `Sign` is [`SAMPLE_SIGN`] (computed
+        /// independently; Tencent prints no value for it).
+        pub const SAMPLE_BODY: &str = "{\n\t\"EventGroupId\":\t1,\n\t\"EventType\":\t101,\n\t\"CallbackTs\":\t1608086882372,\n\t\"EventInfo\":\t{\n\t\t\"RoomId\":\t20222,\n\t\t\"EventTs\":\t1608086882,\n\t\t\"UserId\":\t\"222222_phone\"\n\t}\n}";
+        /// The key of the PHP/Go sample.
+        pub const SAMPLE_KEY: &str = "789";
+        /// `Sign` of [`SAMPLE_BODY`] with [`SAMPLE_KEY`].
+        pub const SAMPLE_SIGN: &str = "t2Yq1R4wilV/RIMRyygkgdhxWO8dgTdXXrfNVtz7V3k=";
+        /// A user entering a room (103), with every documented field.
+        pub const USER_ENTERED: &str = r#"{"EventGroupId":1,"EventType":103,"CallbackTs":1687770730166,"EventInfo":{"RoomId":"room-42","EventTs":1687770730,"EventMsTs":1687770730160,"UserId":"alice","UniqueId":1687770730,"Role":20,"TerminalType":3,"UserType":3,"Reason":1}}"#;
+        /// A user leaving a room (104), kicked out.
+        pub const USER_EXITED: &str = r#"{"EventGroupId":1,"EventType":104,"CallbackTs":1687770790166,"EventInfo":{"RoomId":"room-42","EventTs":1687770790,"EventMsTs":1687770790160,"UserId":"alice","Reason":3}}"#;
+        /// Cloud recording: upload finished (EventGroupId 3, EventType 305), as the TRTC
+        /// console callback sends it (no `CallbackCommand`).
+        pub const RECORDING_UPLOAD_STOPPED: &str = r#"{"EventGroupId":3,"EventType":305,"CallbackTs":1752580150082,"EventInfo":{"RoomId":"635055","EventTs":1752580150,"EventMsTs":1752580150081,"UserId":"user1","TaskId":"-m9-bVVU7id***K-m928oZWQndiborbEWH3zY-lIXlprc-gQvQE","Payload":{"Status":0}}}"#;
+        /// Web-page recording started (EventGroupId 8, EventType 801).
+        pub const WEB_RECORDING_STARTED: &str = r#"{"EventGroupId":8,"EventType":801,"CallbackTs":1700000000000,"EventInfo":{"EventMsTs":1700000000000,"TaskId":"web-task-1","Payload":{"Status":1,"EventMessage":"started"}}}"#;
+        /// An event group this version does not know, delivered as an unknown event.
+        pub const UNKNOWN_GROUP: &str = r#"{"EventGroupId":9,"EventType":901,"CallbackTs":1700000000000,"EventInfo":{"Future":"field"}}"#;
+
+        /// Every TRTC sample as `(short name, body)`.
+        pub const ALL: [(&str, &str); 7] = [
+            ("doc-vector", DOC_BODY),
+            ("room-created", SAMPLE_BODY),
+            ("user-entered", USER_ENTERED),
+            ("user-exited", USER_EXITED),
+            ("recording", RECORDING_UPLOAD_STOPPED),
+            ("web-recording", WEB_RECORDING_STARTED),
+            ("unknown-group", UNKNOWN_GROUP),
+        ];
+
+        /// A TRTC sample's body by its short name.
+        pub fn by_name(name: &str) -> Option<&'static str> {
+            ALL.iter().find(|(n, _)| *n == name).map(|(_, b)| *b)
+        }
+    }
 
     /// The `(CallbackCommand, body)` of a sample by its short name.
     pub fn by_name(name: &str) -> Option<(&'static str, &'static str)> {
@@ -199,23 +247,143 @@ pub fn webhook(
     command: &str,
     body: impl Into<Bytes>,
 ) -> Result<Webhook, Rejection> {
-    let body = body.into();
-    let event = crate::event::parse(command, &body)?;
-    Ok(Webhook {
-        context: WebhookContext {
-            sdk_app_id,
-            command: command.to_owned(),
-            client_ip: None,
-            platform: None,
-            request_time: None,
-            raw_body: body,
-        },
-        event,
-    })
+    Webhook::decode(WebhookContext::new(
+        crate::Scheme::Chat,
+        sdk_app_id,
+        command,
+        body,
+    ))
 }
 
 fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// A TRTC console event callback as Tencent's backend sends it: `POST path` with headers
+/// `Content-Type: application/json`, `SdkAppId` and, with a key, `Sign =
+/// Base64(HMAC-SHA256(key, body))`.
+///
+/// ```
+/// use tencent_webhook_core::test_util::{TrtcTestRequest, samples};
+///
+/// let req = TrtcTestRequest::new(1400000000, samples::trtc::DOC_BODY).key(samples::trtc::DOC_KEY);
+/// assert_eq!(req.sign().as_deref(), Some(samples::trtc::DOC_SIGN));
+/// let http_request = req.into_request();
+/// assert_eq!(http_request.headers()["sdkappid"], "1400000000");
+/// ```
+#[derive(Clone)]
+pub struct TrtcTestRequest {
+    sdk_app_id: u64,
+    body: Bytes,
+    key: Option<String>,
+    path: String,
+}
+
+impl std::fmt::Debug for TrtcTestRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrtcTestRequest")
+            .field("sdk_app_id", &self.sdk_app_id)
+            .field("key", &self.key.as_ref().map(|_| "[redacted]"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl TrtcTestRequest {
+    /// An unsigned request with `body` for `sdk_app_id`, to `/`.
+    pub fn new(sdk_app_id: u64, body: impl Into<Bytes>) -> Self {
+        Self {
+            sdk_app_id,
+            body: body.into(),
+            key: None,
+            path: "/".into(),
+        }
+    }
+
+    /// Sign with this TRTC callback key (adds the `Sign` header).
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// The request path (default `/`).
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// The request path.
+    pub fn path_str(&self) -> &str {
+        &self.path
+    }
+
+    /// The body.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// The `Sign` header value, when signed.
+    pub fn sign(&self) -> Option<String> {
+        self.key.as_deref().map(|k| trtc_sign(k, &self.body))
+    }
+
+    /// The headers Tencent sends, as `(name, value)` pairs in its order.
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
+        let mut headers = vec![
+            ("Content-Type", "application/json".to_owned()),
+            ("SdkAppId", self.sdk_app_id.to_string()),
+        ];
+        if let Some(sign) = self.sign() {
+            headers.push(("Sign", sign));
+        }
+        headers.push(("Content-Length", self.body.len().to_string()));
+        headers
+    }
+
+    /// The `http::Request`.
+    pub fn into_request(self) -> Request<Full<Bytes>> {
+        let mut request = Request::new(Full::new(self.body.clone()));
+        *request.method_mut() = Method::POST;
+        *request.uri_mut() = self
+            .path
+            .parse()
+            .expect("TrtcTestRequest builds a valid URI");
+        for (name, value) in self.headers() {
+            request.headers_mut().append(
+                http::HeaderName::from_static(lower(name)),
+                http::HeaderValue::from_str(&value).expect("header values are ASCII"),
+            );
+        }
+        request
+    }
+}
+
+fn lower(name: &'static str) -> &'static str {
+    match name {
+        "Content-Type" => "content-type",
+        "SdkAppId" => "sdkappid",
+        "Sign" => "sign",
+        _ => "content-length",
+    }
+}
+
+/// A TRTC [`Webhook`] as a [`Scheme::Trtc`](crate::Scheme::Trtc) service would deliver
+/// it, for unit-testing your callback without HTTP (no signature is checked).
+///
+/// ```
+/// use tencent_webhook_core::test_util::{samples, trtc_webhook};
+/// use tencent_webhook_core::{Event, RoomEventKind};
+///
+/// let hook = trtc_webhook(1400000000, samples::trtc::USER_ENTERED).unwrap();
+/// assert_eq!(hook.context.command, "TRTC.1.103");
+/// assert!(matches!(hook.event, Event::Room(room) if room.kind == RoomEventKind::UserEntered));
+/// ```
+pub fn trtc_webhook(sdk_app_id: u64, body: impl Into<Bytes>) -> Result<Webhook, Rejection> {
+    Webhook::decode(WebhookContext::new(
+        crate::Scheme::Trtc,
+        sdk_app_id,
+        "TRTC",
+        body,
+    ))
 }

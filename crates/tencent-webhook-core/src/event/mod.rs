@@ -6,12 +6,18 @@
 
 mod lenient;
 mod recording;
+mod room;
 
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 pub use lenient::RoomId;
 pub use recording::{
     CallRecording, RecordedFile, RecordingEvent, RecordingEventInfo, RecordingPayload, TencentVod,
+};
+pub use room::{
+    EnterReason, ExitReason, Role, RoomEvent, RoomEventInfo, RoomEventKind, TerminalType, UserType,
 };
 
 use crate::Rejection;
@@ -26,6 +32,15 @@ pub mod command {
     pub const CALL_RECORD_CHANGED: &str = "Call.CallbackAfterRecordChanged";
     /// TUICallKit's recording webhook as the cloud.tencent.com sample names it.
     pub const CALL_CLOUD_RECORDING_CHANGED: &str = "Call.CallbackAfterCloudRecordingChanged";
+
+    /// The name a TRTC console callback is given in
+    /// [`WebhookContext::command`](crate::WebhookContext::command): TRTC names an event by
+    /// `EventGroupId` and `EventType` in the body, so the command is
+    /// `TRTC.{EventGroupId}.{EventType}`, e.g. `TRTC.1.103` (user entered) or `TRTC.3.305`
+    /// (recording upload finished); a body without them is `TRTC`.
+    pub fn trtc(event_group_id: u32, event_type: u32) -> String {
+        format!("TRTC.{event_group_id}.{event_type}")
+    }
 }
 
 /// A decoded webhook body.
@@ -36,17 +51,20 @@ pub mod command {
     reason = "recording events are the common case; boxing them would cost an allocation per request"
 )]
 pub enum Event {
-    /// Cloud (or web-page) recording status changed, under any of its command names.
+    /// Cloud (or web-page) recording status changed, under any of its command names, and
+    /// from either scheme (TRTC EventGroupId 3 and 8).
     Recording(RecordingEvent),
+    /// A TRTC room or media event (EventGroupId 1 and 2).
+    Room(RoomEvent),
     /// A command this version has no type for, with its JSON object.
     Unknown(UnknownEvent),
 }
 
-/// A webhook whose `CallbackCommand` this version does not decode.
+/// A webhook whose `CallbackCommand` (or TRTC `EventGroupId`) this version does not decode.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UnknownEvent {
-    /// The `CallbackCommand`.
+    /// The `CallbackCommand` (for TRTC, see [`command::trtc`]).
     pub command: String,
     /// The body, a JSON object.
     pub json: Map<String, Value>,
@@ -88,6 +106,77 @@ pub(crate) fn parse(command: &str, body: &[u8]) -> Result<Event, Rejection> {
             }))
         }
     }
+}
+
+/// The top level of a TRTC console callback body.
+#[derive(Deserialize)]
+struct WireTrtc<'a> {
+    #[serde(
+        rename = "EventGroupId",
+        default,
+        deserialize_with = "lenient::opt_u32"
+    )]
+    group: Option<u32>,
+    #[serde(rename = "EventType", default, deserialize_with = "lenient::opt_u32")]
+    event_type: Option<u32>,
+    #[serde(rename = "CallbackTs", default, deserialize_with = "lenient::opt_u64")]
+    callback_ts: Option<u64>,
+    #[serde(rename = "EventInfo", borrow, default)]
+    info: Option<&'a RawValue>,
+}
+
+/// A decoded TRTC console callback.
+pub(crate) struct TrtcDecoded {
+    /// See [`command::trtc`].
+    pub(crate) command: String,
+    pub(crate) event: Event,
+    pub(crate) callback_ts: Option<u64>,
+}
+
+/// Decode a (verified) TRTC console callback body: room and media events (groups 1, 2) as
+/// [`Event::Room`], cloud and web-page recording (groups 3, 8) as [`Event::Recording`] —
+/// the same type the Chat scheme delivers — and any other group as [`Event::Unknown`]
+/// with its JSON.
+pub(crate) fn parse_trtc(body: &[u8]) -> Result<TrtcDecoded, Rejection> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Err(not_an_object(body));
+    }
+    let wire: WireTrtc<'_> = serde_json::from_slice(body).map_err(|e| json_error(&e, body))?;
+    let (Some(group), Some(event_type)) = (wire.group, wire.event_type) else {
+        return Ok(TrtcDecoded {
+            command: "TRTC".to_owned(),
+            event: unknown("TRTC".to_owned(), body)?,
+            callback_ts: wire.callback_ts,
+        });
+    };
+    let command = command::trtc(group, event_type);
+    let event = match group {
+        1 | 2 => Event::Room(room::decode(
+            group,
+            event_type,
+            wire.callback_ts,
+            wire.info,
+        )?),
+        3 | 8 => Event::Recording(recording::from_trtc(
+            group,
+            event_type,
+            wire.callback_ts,
+            wire.info,
+        )?),
+        _ => unknown(command.clone(), body)?,
+    };
+    Ok(TrtcDecoded {
+        command,
+        event,
+        callback_ts: wire.callback_ts,
+    })
+}
+
+fn unknown(command: String, body: &[u8]) -> Result<Event, Rejection> {
+    let json: Map<String, Value> =
+        serde_json::from_slice(body).map_err(|e| json_error(&e, body))?;
+    Ok(Event::Unknown(UnknownEvent { command, json }))
 }
 
 fn same_command(body: Option<&str>, query: &str) -> Result<(), Rejection> {

@@ -327,7 +327,7 @@ pub(super) struct WireCallRecording<'a> {
     event_time: Option<u64>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct WireInfo<'a> {
     #[serde(rename = "RoomId", default)]
     room_id: Option<RoomId>,
@@ -403,6 +403,29 @@ impl<'a> WireRecording<'a> {
             call,
         })
     }
+}
+
+/// A recording event as the TRTC console callback sends it (EventGroupId 3 or 8, no
+/// `CallbackCommand`), from the parts the TRTC decoder has already split out.
+pub(super) fn from_trtc(
+    event_group_id: u32,
+    event_type: u32,
+    callback_ts: Option<u64>,
+    info: Option<&RawValue>,
+) -> Result<RecordingEvent, Rejection> {
+    let info: WireInfo<'_> = match info {
+        Some(raw) => serde_json::from_str(raw.get()).map_err(|_| Rejection::InvalidEvent)?,
+        None => WireInfo::default(),
+    };
+    WireRecording {
+        command: None,
+        group: Some(event_group_id),
+        event_type,
+        callback_ts,
+        info,
+        kit_type: None,
+    }
+    .into_event(None)
 }
 
 impl<'a> WireCallRecording<'a> {

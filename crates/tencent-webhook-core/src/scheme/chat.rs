@@ -1,0 +1,56 @@
+//! The Chat / TUILiveKit scheme's admission: query parameters, app id, `Sign` and
+//! `RequestTime` (<https://trtc.io/document/64412>), all checked before the body is read.
+
+use http::Uri;
+use tracing::{Span, field};
+
+use super::{Admitted, parse_app_id};
+use crate::query::CallbackQuery;
+use crate::service::truncated;
+use crate::{OptPlatform, Rejection, WebhookConfig, signature};
+
+pub(super) fn admit(config: &WebhookConfig, uri: &Uri, span: &Span) -> Result<Admitted, Rejection> {
+    let query = CallbackQuery::parse(uri.query().unwrap_or(""))?;
+    let app_id = query
+        .sdk_app_id
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or(Rejection::MissingParameter("SdkAppid"))?;
+    let app_id = parse_app_id(app_id).ok_or(Rejection::MalformedParameter("SdkAppid"))?;
+    span.record("sdk_app_id", app_id);
+    let command = query
+        .command
+        .filter(|s| !s.is_empty())
+        .ok_or(Rejection::MissingParameter("CallbackCommand"))?;
+    // Attacker-controlled before the app check: escaped (Debug) and cut short.
+    span.record("command", field::debug(truncated(&command, 128)));
+    if let Some(ct) = query.content_type.as_deref()
+        && !ct.eq_ignore_ascii_case("json")
+    {
+        return Err(Rejection::UnsupportedContentType);
+    }
+    let app = config.app(app_id).ok_or(Rejection::UnknownApp)?;
+    let request_time = if app.tokens.is_empty() {
+        None
+    } else {
+        let (Some(sign), Some(time)) = (query.sign.as_deref(), query.request_time.as_deref())
+        else {
+            return Err(Rejection::MissingSignature);
+        };
+        Some(signature::verify(
+            &app.tokens,
+            sign,
+            time,
+            config.now(),
+            config.replay_window(),
+        )?)
+    };
+    Ok(Admitted {
+        sdk_app_id: app_id,
+        command: Some(command.into_owned()),
+        client_ip: query.client_ip.map(|c| c.into_owned()),
+        platform: query.opt_platform.as_deref().map(OptPlatform::parse),
+        request_time,
+        signed_body: None,
+    })
+}

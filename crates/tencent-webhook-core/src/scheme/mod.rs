@@ -1,0 +1,106 @@
+//! The two ways Tencent signs and names a callback. Each scheme is one module that owns what
+//! it admits before the body, how it verifies, how a command is named and how its answers
+//! look (through [`crate::envelope`]); everything else (limits, timeout, decoding, the
+//! callback, deadline, run-to-end, tracing) is the one pipeline in [`crate::service`].
+
+mod chat;
+mod trtc;
+
+use http::{HeaderMap, Method, Uri, header};
+use tracing::Span;
+
+use crate::trtc_signature::SignedBody;
+use crate::{OptPlatform, Rejection, WebhookConfig};
+
+pub(crate) use trtc::check_freshness;
+
+/// Which of Tencent's callback schemes a [`WebhookService`](crate::WebhookService) speaks.
+/// A service is built for one scheme and never guesses it from a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Scheme {
+    /// Chat / TUILiveKit webhooks (<https://trtc.io/document/34354>,
+    /// <https://trtc.io/document/64412>): `SdkAppid` and `CallbackCommand` in the query,
+    /// `Sign = hex(SHA-256(token ‖ RequestTime))` and `RequestTime` in the query when a
+    /// callback token is set, checked before the body is read; answered 200 with
+    /// `{"ActionStatus","ErrorCode","ErrorInfo"}`.
+    Chat,
+    /// TRTC console event callbacks: room and media events, cloud and web-page recording
+    /// (<https://trtc.io/document/39558>, <https://trtc.io/document/54914>): `SdkAppId` and
+    /// `Sign = Base64(HMAC-SHA256(key, body))` headers, the event named by `EventGroupId`
+    /// and `EventType` in the body; answered 200 `{"code":0}` on success and non-200
+    /// otherwise, which TRTC retries at once and then every 10 s for a minute.
+    Trtc,
+}
+
+impl Scheme {
+    /// `chat` or `trtc`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Chat => "chat",
+            Self::Trtc => "trtc",
+        }
+    }
+
+    /// The body limit of this scheme in `config`.
+    pub(crate) fn body_limit(self, config: &WebhookConfig) -> usize {
+        match self {
+            Self::Chat => config.body_limit(),
+            Self::Trtc => config.trtc_body_limit(),
+        }
+    }
+}
+
+/// What a request's head established, before the body is read.
+pub(crate) struct Admitted {
+    pub(crate) sdk_app_id: u64,
+    /// Chat: the query's `CallbackCommand`. TRTC: `None`, the body names the event.
+    pub(crate) command: Option<String>,
+    pub(crate) client_ip: Option<String>,
+    pub(crate) platform: Option<OptPlatform>,
+    pub(crate) request_time: Option<u64>,
+    /// TRTC with a key: the `Sign` to check against the body once it is read.
+    pub(crate) signed_body: Option<SignedBody>,
+}
+
+/// Check everything of a request that does not need its body.
+pub(crate) fn admit(
+    scheme: Scheme,
+    config: &WebhookConfig,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    span: &Span,
+) -> Result<Admitted, Rejection> {
+    if method != Method::POST {
+        return Err(Rejection::MethodNotAllowed);
+    }
+    let admitted = match scheme {
+        Scheme::Chat => chat::admit(config, uri, span)?,
+        Scheme::Trtc => trtc::admit(config, headers, span)?,
+    };
+    if let Some(len) = content_length(headers)
+        && len > scheme.body_limit(config) as u64
+    {
+        return Err(Rejection::BodyTooLarge);
+    }
+    Ok(admitted)
+}
+
+/// The `Content-Length` header, when it is one well-formed number.
+pub(crate) fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+/// A decimal app id: digits only (no sign, no spaces), fitting `u64`.
+fn parse_app_id(s: &str) -> Option<u64> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}

@@ -1,0 +1,91 @@
+//! The TRTC console callback scheme's admission (<https://trtc.io/document/39558>): the
+//! `SdkAppId` and `Sign` headers. The signature covers the body, so it is checked once the
+//! body is read ([`SignedBody::verify`]), under the scheme's small body limit and the
+//! shared buffer budget.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use http::header::{GetAll, HeaderValue};
+use http::{HeaderMap, HeaderName};
+use tracing::Span;
+
+use super::{Admitted, content_length, parse_app_id};
+use crate::trtc_signature::SignedBody;
+use crate::{Rejection, WebhookConfig};
+
+static SDK_APP_ID: HeaderName = HeaderName::from_static("sdkappid");
+static SIGN: HeaderName = HeaderName::from_static("sign");
+
+pub(super) fn admit(
+    config: &WebhookConfig,
+    headers: &HeaderMap,
+    span: &Span,
+) -> Result<Admitted, Rejection> {
+    let app_id = single(headers.get_all(&SDK_APP_ID), "SdkAppId")?
+        .ok_or(Rejection::MissingHeader("SdkAppId"))?;
+    let app_id = app_id
+        .to_str()
+        .ok()
+        .and_then(|s| parse_app_id(s.trim()))
+        .ok_or(Rejection::MalformedHeader("SdkAppId"))?;
+    span.record("sdk_app_id", app_id);
+    let app = config.app(app_id).ok_or(Rejection::UnknownApp)?;
+    let sign = single(headers.get_all(&SIGN), "Sign")?;
+    let signed_body = if app.trtc_keys.is_empty() {
+        None
+    } else {
+        let sign = sign.ok_or(Rejection::MissingSignHeader)?;
+        Some(SignedBody::new(app.trtc_keys.clone(), sign.as_bytes()))
+    };
+    // Refuse before reading when this body cannot fit in what is left of the budget.
+    let expected = content_length(headers).unwrap_or(0);
+    let expected = usize::try_from(expected).unwrap_or(usize::MAX);
+    if !config
+        .inner
+        .buffer_budget
+        .fits(expected.min(config.trtc_body_limit()))
+    {
+        return Err(Rejection::BufferBudgetExhausted);
+    }
+    Ok(Admitted {
+        sdk_app_id: app_id,
+        command: None,
+        client_ip: None,
+        platform: None,
+        request_time: None,
+        signed_body,
+    })
+}
+
+/// The one value of a header that must not be repeated; an empty value counts as absent.
+fn single<'a>(
+    values: GetAll<'a, HeaderValue>,
+    name: &'static str,
+) -> Result<Option<&'a HeaderValue>, Rejection> {
+    let mut values = values.iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(Rejection::DuplicateHeader(name));
+    }
+    Ok(first.filter(|v| !v.is_empty()))
+}
+
+/// With a freshness window configured, a TRTC body's `CallbackTs` (Unix milliseconds,
+/// covered by the signature) must be present and within the window of now.
+pub(crate) fn check_freshness(
+    config: &WebhookConfig,
+    callback_ts: Option<u64>,
+) -> Result<(), Rejection> {
+    let Some(window) = config.trtc_freshness_window() else {
+        return Ok(());
+    };
+    let ts = callback_ts.ok_or(Rejection::StaleCallbackTs)?;
+    let now = config
+        .now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    if Duration::from_millis(now.abs_diff(ts)) > window {
+        return Err(Rejection::StaleCallbackTs);
+    }
+    Ok(())
+}
