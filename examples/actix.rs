@@ -1,11 +1,11 @@
 //! An existing actix-web app (its own routes and shared state) with the Tencent
 //! webhook mounted beside them. Run: `cargo run --example actix`, then
 //! `cargo run --example send` in another terminal. Settings: see `examples/common/mod.rs`
-//! (TENCENT_SDKAPPID, TENCENT_CALLBACK_TOKEN, LISTEN_ADDR).
+//! (TENCENT_SDKAPPID, TENCENT_CALLBACK_TOKEN, TRTC_CALLBACK_KEY, LISTEN_ADDR).
 
 use actix_web::{App, HttpServer, web};
 use tencent_webhook::WebhookService;
-use tencent_webhook_examples::{AppState, Settings, WEBHOOK_PATH};
+use tencent_webhook_examples::{AppState, Settings, TRTC_PATH, WEBHOOK_PATH};
 
 async fn health(state: web::Data<AppState>) -> String {
     state.health()
@@ -16,10 +16,12 @@ async fn main() -> std::io::Result<()> {
     let settings = Settings::from_env();
     let state = web::Data::new(AppState::default());
 
+    // One callback serves both endpoints.
     let webhook_state = state.get_ref().clone();
-    let webhook = WebhookService::from_fn(settings.webhook_config(), move |hook| {
-        webhook_state.clone().on_webhook(hook)
-    });
+    let on_webhook = move |hook| webhook_state.clone().on_webhook(hook);
+    let config = settings.webhook_config();
+    let webhook = WebhookService::from_fn(config.clone(), on_webhook.clone());
+    let trtc = WebhookService::trtc_from_fn(config, on_webhook);
 
     let listener = std::net::TcpListener::bind(settings.listen)?;
     settings.announce(listener.local_addr()?);
@@ -32,6 +34,7 @@ async fn main() -> std::io::Result<()> {
                 WEBHOOK_PATH,
                 webhook.clone(),
             ))
+            .service(tencent_webhook::actix::webhook(TRTC_PATH, trtc.clone()))
     })
     .listen(listener)?
     .run()

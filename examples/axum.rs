@@ -1,24 +1,26 @@
 //! An existing axum app (its own routes and state) with the Tencent webhook mounted beside
 //! them. Run: `cargo run --example axum`, then `cargo run --example send` in another
 //! terminal. Settings: see `examples/common/mod.rs` (TENCENT_SDKAPPID,
-//! TENCENT_CALLBACK_TOKEN, LISTEN_ADDR).
+//! TENCENT_CALLBACK_TOKEN, TRTC_CALLBACK_KEY, LISTEN_ADDR).
 
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use tencent_webhook::WebhookService;
 use tencent_webhook::axum::WebhookRouterExt;
-use tencent_webhook_examples::{AppState, Settings, WEBHOOK_PATH};
+use tencent_webhook_examples::{AppState, Settings, TRTC_PATH, WEBHOOK_PATH};
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let settings = Settings::from_env();
     let state = AppState::default();
 
+    // One callback serves both endpoints.
     let webhook_state = state.clone();
-    let webhook = WebhookService::from_fn(settings.webhook_config(), move |hook| {
-        webhook_state.clone().on_webhook(hook)
-    });
+    let on_webhook = move |hook| webhook_state.clone().on_webhook(hook);
+    let config = settings.webhook_config();
+    let webhook = WebhookService::from_fn(config.clone(), on_webhook.clone());
+    let trtc = WebhookService::trtc_from_fn(config, on_webhook);
 
     let app = Router::new()
         .route(
@@ -26,7 +28,8 @@ async fn main() -> std::io::Result<()> {
             get(|State(state): State<AppState>| async move { state.health() }),
         )
         .with_state(state)
-        .tencent_webhook(WEBHOOK_PATH, webhook);
+        .tencent_webhook(WEBHOOK_PATH, webhook)
+        .tencent_webhook(TRTC_PATH, trtc);
 
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
     settings.announce(listener.local_addr()?);

@@ -1,16 +1,20 @@
-//! Play Tencent's backend against a running server: build the query exactly as Tencent
-//! does, POST a sample (or a JSON file), print the HTTP status and the envelope.
+//! Play Tencent's backend against a running server: build the request exactly as Tencent
+//! does, POST a sample (or a JSON file), print the HTTP status and the answer.
 //!
 //! ```text
 //! cargo run --example send                          # the recording sample to the example's defaults
 //! cargo run --example send -- --event call-recording
 //! cargo run --example send -- --file body.json --command Live.CallbackAfterCreateRoom
+//! cargo run --example send -- --trtc --event user-entered --key 123654
 //! cargo run --example send -- --list
 //! ```
 //!
-//! Defaults match the example servers: `--url http://127.0.0.1:8080/tencent/callback`,
+//! Chat / TUILiveKit webhooks (the default): `--url http://127.0.0.1:8080/tencent/callback`,
 //! `--app $TENCENT_SDKAPPID` (1400000000), `--token $TENCENT_CALLBACK_TOKEN` (unsigned when
-//! unset). Exit status: 0 when the answer is 200 with `"ActionStatus":"OK"`, 1 otherwise.
+//! unset); exit status 0 when the answer is 200 with `"ActionStatus":"OK"`, 1 otherwise.
+//! TRTC console callbacks (`--trtc`): `--url http://127.0.0.1:8080/trtc/callback`, headers
+//! `SdkAppId` and, with `--key` (default `$TRTC_CALLBACK_KEY`), `Sign`; exit status 0 when
+//! the answer is 200 `{"code":0}`.
 
 use std::process::ExitCode;
 
@@ -18,11 +22,12 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
-use tencent_webhook::test_util::{TestRequest, samples};
-use tencent_webhook_examples::{DEFAULT_LISTEN_ADDR, DEFAULT_SDKAPPID, WEBHOOK_PATH};
+use tencent_webhook::test_util::{TestRequest, TrtcTestRequest, samples};
+use tencent_webhook_examples::{DEFAULT_LISTEN_ADDR, DEFAULT_SDKAPPID, TRTC_PATH, WEBHOOK_PATH};
 
 const USAGE: &str = "usage: send [--url URL] [--app SDKAPPID] [--token TOKEN] [--event NAME | --file PATH --command CMD]
-            [--time UNIX_SECONDS] [--client-ip IP] [--platform NAME] [--list]";
+            [--time UNIX_SECONDS] [--client-ip IP] [--platform NAME] [--list]
+       send --trtc [--url URL] [--app SDKAPPID] [--key KEY] [--event NAME | --file PATH] [--list]";
 
 struct Args {
     url: String,
@@ -33,10 +38,16 @@ struct Args {
     time: Option<u64>,
     client_ip: String,
     platform: String,
+    /// `Some(key or None)` for a TRTC callback.
+    trtc: Option<Option<String>>,
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut url = format!("http://{DEFAULT_LISTEN_ADDR}{WEBHOOK_PATH}");
+    let mut url = None;
+    let mut trtc = false;
+    let mut key = std::env::var("TRTC_CALLBACK_KEY")
+        .ok()
+        .filter(|k| !k.is_empty());
     let mut app = match std::env::var("TENCENT_SDKAPPID") {
         Ok(v) => v
             .trim()
@@ -47,7 +58,8 @@ fn parse_args() -> Result<Args, String> {
     let mut token = std::env::var("TENCENT_CALLBACK_TOKEN")
         .ok()
         .filter(|t| !t.is_empty());
-    let mut event = "recording".to_owned();
+    let mut event = None;
+    let mut list = false;
     let mut file = None;
     let mut command = None;
     let mut time = None;
@@ -60,10 +72,12 @@ fn parse_args() -> Result<Args, String> {
                 .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
         };
         match flag.as_str() {
-            "--url" => url = value()?,
+            "--url" => url = Some(value()?),
+            "--trtc" => trtc = true,
+            "--key" => key = Some(value()?),
             "--app" => app = value()?.parse().map_err(|_| "--app must be a number")?,
             "--token" => token = Some(value()?),
-            "--event" => event = value()?,
+            "--event" => event = Some(value()?),
             "--file" => file = Some(value()?),
             "--command" => command = Some(value()?),
             "--time" => {
@@ -75,12 +89,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--client-ip" => client_ip = value()?,
             "--platform" => platform = value()?,
-            "--list" => {
-                for (name, command, _) in samples::ALL {
-                    println!("{name:16} {command}");
-                }
-                std::process::exit(0);
-            }
+            "--list" => list = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -88,13 +97,38 @@ fn parse_args() -> Result<Args, String> {
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
     }
-    let (command, body) = match file {
-        Some(path) => {
+    if list {
+        if trtc {
+            for (name, _) in samples::trtc::ALL {
+                println!("{name}");
+            }
+        } else {
+            for (name, command, _) in samples::ALL {
+                println!("{name:16} {command}");
+            }
+        }
+        std::process::exit(0);
+    }
+    let path = if trtc { TRTC_PATH } else { WEBHOOK_PATH };
+    let url = url.unwrap_or_else(|| format!("http://{DEFAULT_LISTEN_ADDR}{path}"));
+    let (command, body) = match (file, trtc) {
+        (Some(path), _) => {
             let body = std::fs::read(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
-            let command = command.ok_or("--file needs --command")?;
+            let command = match trtc {
+                true => String::new(),
+                false => command.ok_or("--file needs --command")?,
+            };
             (command, Bytes::from(body))
         }
-        None => {
+        (None, true) => {
+            let event = event.unwrap_or_else(|| "recording".to_owned());
+            let body = samples::trtc::by_name(&event).ok_or_else(|| {
+                format!("unknown TRTC event {event}; --trtc --list shows the samples")
+            })?;
+            (String::new(), Bytes::from_static(body.as_bytes()))
+        }
+        (None, false) => {
+            let event = event.unwrap_or_else(|| "recording".to_owned());
             let (sample_command, body) = samples::by_name(&event)
                 .ok_or_else(|| format!("unknown event {event}; --list shows the samples"))?;
             (
@@ -112,6 +146,7 @@ fn parse_args() -> Result<Args, String> {
         time,
         client_ip,
         platform,
+        trtc: trtc.then_some(key),
     })
 }
 
@@ -145,19 +180,6 @@ async fn send(args: Args) -> Result<bool, String> {
     let port = uri.port_u16().unwrap_or(80);
     let authority = format!("{host}:{port}");
 
-    let mut request = TestRequest::new(args.app, args.command.clone(), args.body)
-        .path(uri.path())
-        .client_ip(Some(&args.client_ip))
-        .platform(Some(&args.platform));
-    if let Some(token) = &args.token {
-        request = request.token(token.clone());
-    }
-    if let Some(time) = args.time {
-        request = request.request_time(time);
-    }
-    let path_and_query = request.path_and_query();
-    let body = request.body().clone();
-
     let stream = tokio::net::TcpStream::connect(&authority)
         .await
         .map_err(|e| {
@@ -168,21 +190,10 @@ async fn send(args: Args) -> Result<bool, String> {
         .map_err(|e| e.to_string())?;
     tokio::spawn(connection);
 
-    let signed = if args.token.is_some() {
-        "signed"
-    } else {
-        "unsigned"
+    let http_request = match &args.trtc {
+        Some(key) => trtc_request(&args, key.as_deref(), uri.path(), &authority)?,
+        None => chat_request(&args, uri.path(), &authority)?,
     };
-    println!(
-        "POST {authority}{} ({signed}, {} bytes, {})",
-        uri.path(),
-        body.len(),
-        args.command
-    );
-    let http_request = Request::post(path_and_query)
-        .header(hyper::header::HOST, &authority)
-        .body(Full::new(body))
-        .map_err(|e| e.to_string())?;
     let response = sender
         .send_request(http_request)
         .await
@@ -196,8 +207,66 @@ async fn send(args: Args) -> Result<bool, String> {
         .to_bytes();
     println!("HTTP {}", status.as_u16());
     println!("{}", String::from_utf8_lossy(&bytes));
+    let answer = serde_json::from_slice::<serde_json::Value>(&bytes).ok();
     let ok = status == 200
-        && serde_json::from_slice::<serde_json::Value>(&bytes)
-            .is_ok_and(|v| v["ActionStatus"] == "OK");
+        && match &args.trtc {
+            Some(_) => answer.is_some_and(|v| v["code"] == 0),
+            None => answer.is_some_and(|v| v["ActionStatus"] == "OK"),
+        };
     Ok(ok)
+}
+
+/// A TRTC console callback: `SdkAppId` and (with a key) `Sign` headers over the exact body.
+fn trtc_request(
+    args: &Args,
+    key: Option<&str>,
+    path: &str,
+    authority: &str,
+) -> Result<Request<Full<Bytes>>, String> {
+    let mut request = TrtcTestRequest::new(args.app, args.body.clone()).path(path);
+    if let Some(key) = key {
+        request = request.key(key);
+    }
+    let signed = if key.is_some() { "signed" } else { "unsigned" };
+    println!(
+        "POST {authority}{path} (TRTC, {signed}, {} bytes)",
+        request.body().len()
+    );
+    let mut builder = Request::post(path).header(hyper::header::HOST, authority);
+    for (name, value) in request.headers() {
+        builder = builder.header(name, value);
+    }
+    builder
+        .body(Full::new(request.body().clone()))
+        .map_err(|e| e.to_string())
+}
+
+/// A Chat / TUILiveKit webhook: everything in the query, `Sign` over the token and time.
+fn chat_request(args: &Args, path: &str, authority: &str) -> Result<Request<Full<Bytes>>, String> {
+    let mut request = TestRequest::new(args.app, args.command.clone(), args.body.clone())
+        .path(path)
+        .client_ip(Some(&args.client_ip))
+        .platform(Some(&args.platform));
+    if let Some(token) = &args.token {
+        request = request.token(token.clone());
+    }
+    if let Some(time) = args.time {
+        request = request.request_time(time);
+    }
+    let path_and_query = request.path_and_query();
+    let body = request.body().clone();
+    let signed = if args.token.is_some() {
+        "signed"
+    } else {
+        "unsigned"
+    };
+    println!(
+        "POST {authority}{path} ({signed}, {} bytes, {})",
+        body.len(),
+        args.command
+    );
+    Request::post(path_and_query)
+        .header(hyper::header::HOST, authority)
+        .body(Full::new(body))
+        .map_err(|e| e.to_string())
 }

@@ -1,24 +1,27 @@
 //! An existing warp app (its own routes and shared state) with the Tencent webhook mounted
 //! beside them. Run: `cargo run --example warp`, then `cargo run --example send` in another
 //! terminal. Settings: see `examples/common/mod.rs` (TENCENT_SDKAPPID,
-//! TENCENT_CALLBACK_TOKEN, LISTEN_ADDR).
+//! TENCENT_CALLBACK_TOKEN, TRTC_CALLBACK_KEY, LISTEN_ADDR).
 
 use tencent_webhook::WebhookService;
-use tencent_webhook_examples::{AppState, Settings, WEBHOOK_PATH};
+use tencent_webhook_examples::{AppState, Settings, TRTC_PATH, WEBHOOK_PATH};
 use warp::Filter;
 
 // warp spells paths as filters: `path!("tencent" / "callback")` below is WEBHOOK_PATH.
 const _: () = assert!(matches!(WEBHOOK_PATH.as_bytes(), b"/tencent/callback"));
+const _: () = assert!(matches!(TRTC_PATH.as_bytes(), b"/trtc/callback"));
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let settings = Settings::from_env();
     let state = AppState::default();
 
+    // One callback serves both endpoints.
     let webhook_state = state.clone();
-    let webhook = WebhookService::from_fn(settings.webhook_config(), move |hook| {
-        webhook_state.clone().on_webhook(hook)
-    });
+    let on_webhook = move |hook| webhook_state.clone().on_webhook(hook);
+    let config = settings.webhook_config();
+    let webhook = WebhookService::from_fn(config.clone(), on_webhook.clone());
+    let trtc = WebhookService::trtc_from_fn(config, on_webhook);
 
     let with_state = warp::any().map(move || state.clone());
     let health = warp::path!("healthz")
@@ -26,7 +29,8 @@ async fn main() -> std::io::Result<()> {
         .and(with_state)
         .map(|state: AppState| state.health());
     let callback = warp::path!("tencent" / "callback").and(tencent_webhook::warp::webhook(webhook));
-    let routes = health.or(callback);
+    let trtc = warp::path!("trtc" / "callback").and(tencent_webhook::warp::webhook(trtc));
+    let routes = health.or(callback).or(trtc);
 
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
     settings.announce(listener.local_addr()?);

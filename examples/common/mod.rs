@@ -3,10 +3,14 @@
 //!
 //! The contract (the same for `axum`, `actix` and `warp`):
 //! - `TENCENT_SDKAPPID` (default `1400000000`), `TENCENT_CALLBACK_TOKEN` (optional: when
-//!   set, `Sign` is required), `LISTEN_ADDR` (default `127.0.0.1:8080`);
+//!   set, the Chat webhook's `Sign` is required), `TRTC_CALLBACK_KEY` (optional: when set,
+//!   the TRTC callback's `Sign` header is required), `LISTEN_ADDR` (default
+//!   `127.0.0.1:8080`);
 //! - prints `listening on http://ADDR` when ready;
-//! - `POST /tencent/callback` is the webhook, `GET /healthz` the app's own route;
-//! - prints one `key=value` line per delivered event; never prints the token.
+//! - `POST /tencent/callback` is the Chat / TUILiveKit webhook, `POST /trtc/callback` the
+//!   TRTC console event callback (one callback serves both), `GET /healthz` the app's own
+//!   route;
+//! - prints one `key=value` line per delivered event; never prints the token or the key.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -15,8 +19,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use tencent_webhook::{Ack, Event, SdkApp, Webhook, WebhookConfig};
 
-/// Where the examples mount the webhook.
+/// Where the examples mount the Chat / TUILiveKit webhook.
 pub const WEBHOOK_PATH: &str = "/tencent/callback";
+/// Where the examples mount the TRTC console event callback.
+pub const TRTC_PATH: &str = "/trtc/callback";
 /// Default `SdkAppid`.
 pub const DEFAULT_SDKAPPID: u64 = 1400000000;
 /// Default listen address.
@@ -28,6 +34,8 @@ pub struct Settings {
     pub sdk_app_id: u64,
     /// `TENCENT_CALLBACK_TOKEN` (never printed).
     pub token: Option<String>,
+    /// `TRTC_CALLBACK_KEY` (never printed).
+    pub trtc_key: Option<String>,
     /// `LISTEN_ADDR`.
     pub listen: SocketAddr,
 }
@@ -51,6 +59,9 @@ impl Settings {
         let token = std::env::var("TENCENT_CALLBACK_TOKEN")
             .ok()
             .filter(|t| !t.is_empty());
+        let trtc_key = std::env::var("TRTC_CALLBACK_KEY")
+            .ok()
+            .filter(|k| !k.is_empty());
         let listen = std::env::var("LISTEN_ADDR")
             .unwrap_or_else(|_| DEFAULT_LISTEN_ADDR.to_owned())
             .parse()
@@ -58,6 +69,7 @@ impl Settings {
         Self {
             sdk_app_id,
             token,
+            trtc_key,
             listen,
         }
     }
@@ -68,22 +80,34 @@ impl Settings {
         if let Some(token) = &self.token {
             app = app.token(token.clone());
         }
+        if let Some(key) = &self.trtc_key {
+            app = app.trtc_key(key.clone());
+        }
         WebhookConfig::builder()
             .app(app)
             .build()
             .unwrap_or_else(|e| die(&format!("invalid webhook configuration: {e}")))
     }
 
-    /// The line printed once the server is ready.
+    /// The lines printed once the server is ready.
     pub fn announce(&self, local: SocketAddr) {
         let auth = if self.token.is_some() {
             "Sign required"
         } else {
             "no callback token: unsigned"
         };
+        let trtc_auth = if self.trtc_key.is_some() {
+            "Sign header required"
+        } else {
+            "no callback key: unsigned"
+        };
         println!("listening on http://{local}");
         println!(
             "webhook: POST http://{local}{WEBHOOK_PATH} (SdkAppid {}, {auth})",
+            self.sdk_app_id
+        );
+        println!(
+            "trtc callback: POST http://{local}{TRTC_PATH} (SdkAppId {}, {trtc_auth})",
             self.sdk_app_id
         );
     }
@@ -137,6 +161,16 @@ pub fn describe(hook: &Webhook) -> String {
             let status = rec.info.payload.status().map(|s| s.to_string());
             field(&mut line, "status", status.as_deref().unwrap_or("-"));
         }
+        Event::Room(room) => {
+            let id = room.info.room_id.as_ref().map(ToString::to_string);
+            field(&mut line, "room", id.as_deref().unwrap_or("-"));
+            field(
+                &mut line,
+                "user",
+                room.info.user_id.as_deref().unwrap_or("-"),
+            );
+            field(&mut line, "event_type", &room.event_type.to_string());
+        }
         _ => field(&mut line, "bytes", &hook.context.raw_body.len().to_string()),
     }
     line
@@ -160,6 +194,26 @@ fn field(line: &mut String, key: &str, value: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn describes_trtc_events_like_chat_ones() {
+        use tencent_webhook::test_util::{samples, trtc_webhook, webhook};
+        let room = trtc_webhook(1, samples::trtc::USER_ENTERED).unwrap();
+        assert_eq!(
+            describe(&room),
+            "command=TRTC.1.103 room=room-42 user=alice event_type=103"
+        );
+        let trtc = trtc_webhook(1, samples::trtc::RECORDING_UPLOAD_STOPPED).unwrap();
+        let chat = webhook(
+            1,
+            "Follow.CallbackAfterCloudRecordingChanged",
+            samples::RECORDING_CHANGED,
+        )
+        .unwrap();
+        let tail = |line: String| line.split_once(' ').unwrap().1.to_owned();
+        assert_eq!(tail(describe(&trtc)), tail(describe(&chat)));
+        assert!(describe(&trtc).starts_with("command=TRTC.3.305 room=635055 user=user1 task="));
+    }
 
     #[test]
     fn quotes_what_is_not_a_plain_word() {

@@ -48,6 +48,18 @@
 //! # }
 //! ```
 //!
+//! # Two schemes
+//!
+//! The same events also arrive through the TRTC console's event callback, which signs
+//! differently: `SdkAppId` and `Sign = Base64(HMAC-SHA256(key, raw body))` headers, the
+//! event named by `EventGroupId` + `EventType` in the body, success answered 200
+//! `{"code":0}` (<https://trtc.io/document/39558>). Build that endpoint with
+//! [`WebhookService::trtc_from_fn`] (or [`WebhookLayer::trtc`]) from the same
+//! [`WebhookConfig`] (keys via [`SdkApp::trtc_key`]) and the same callback; each service
+//! speaks one [`Scheme`] and never guesses it. Room and media events arrive as
+//! [`Event::Room`], recording events as the same [`Event::Recording`] as on the Chat path,
+//! and every delivered event has a stable [`WebhookContext::idempotency_key`].
+//!
 //! # Answers
 //!
 //! Every answer is JSON with `Content-Type: application/json` and the envelope

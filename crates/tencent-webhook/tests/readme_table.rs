@@ -1,5 +1,5 @@
 //! The README's answer table says what the code does: every `Rejection` has a row with its
-//! HTTP status and `ErrorCode`, and no row names a code the code does not have.
+//! HTTP status, `ErrorCode` and TRTC answer, and no row names a code the code does not have.
 
 use tencent_webhook::Rejection;
 
@@ -39,6 +39,11 @@ fn every_rejection_has_its_row() {
             "{rejection:?}"
         );
         assert_eq!(row[2], "FAIL", "{rejection:?}");
+        assert_eq!(
+            row[4],
+            format!("`{} {{\"code\":{code},…}}`", rejection.status().as_u16()),
+            "{rejection:?}: the TRTC answer column"
+        );
     }
 }
 
