@@ -582,3 +582,124 @@ fn upper_case_hex_of_the_right_signature_is_accepted() {
     );
     assert_eq!(status, StatusCode::OK, "{body:?}");
 }
+
+// ---- the TRTC scheme ---------------------------------------------------------------------
+
+const TRTC_KEY_NEW: &str = "TrtcKeyNew7f3a9c1e5b";
+const TRTC_KEY_OLD: &str = "TrtcKeyOld2d8b4e6a0c";
+
+/// TRTC callback keys are secrets like tokens: never in `Debug` output, config errors or
+/// logs at TRACE level, on any outcome; nor are valid signatures or body content.
+#[test]
+fn trtc_keys_signatures_and_bodies_stay_out_of_debug_and_logs() {
+    use tencent_webhook_core::test_util::TrtcTestRequest;
+    let _serial = serial();
+    silence_expected_panics();
+    let config = WebhookConfig::builder()
+        .app(
+            SdkApp::new(APP)
+                .trtc_key(TRTC_KEY_NEW)
+                .trtc_key(TRTC_KEY_OLD),
+        )
+        .build()
+        .unwrap();
+    let bad = WebhookConfig::builder()
+        .app(SdkApp::new(APP).trtc_key(format!("{TRTC_KEY_NEW} ")))
+        .build()
+        .unwrap_err();
+    assert_eq!(bad, ConfigError::InvalidTrtcKey(APP));
+    let body =
+        tencent_webhook_core::test_util::samples::trtc::USER_ENTERED.replace("alice", BODY_MARKER);
+    let signed = |key: &str, body: &str| TrtcTestRequest::new(APP, body.to_owned()).key(key);
+    let valid = signed(TRTC_KEY_NEW, &body);
+    let valid_sign = valid.sign().unwrap();
+    let old_sign = signed(TRTC_KEY_OLD, &body).sign().unwrap();
+    let service = WebhookService::trtc_from_fn(config.clone(), |hook: Webhook| async move {
+        match hook.context.raw_body.len() {
+            // The "fail" body below is the only one of this length.
+            n if n == FAIL_LEN => Ack::fail(7, "callback says no"),
+            _ => Ack::ok(),
+        }
+    });
+    const FAIL_LEN: usize = 37;
+    let fail_body = r#"{"EventGroupId":1,"EventType":101000}"#;
+    assert_eq!(fail_body.len(), FAIL_LEN);
+    let debug = format!(
+        "{:?} {:#?} {:?} {:?} {:?}",
+        config,
+        config,
+        service,
+        WebhookLayer::trtc(config.clone()),
+        valid
+    );
+    for secret in [TRTC_KEY_NEW, TRTC_KEY_OLD, &valid_sign] {
+        assert!(!debug.contains(secret), "{secret:?} in Debug:\n{debug}");
+    }
+    let cases: Vec<(Request<Full<Bytes>>, StatusCode, &str)> = vec![
+        (
+            valid.clone().into_request(),
+            StatusCode::OK,
+            "webhook delivered",
+        ),
+        (
+            signed(TRTC_KEY_OLD, &body).into_request(),
+            StatusCode::OK,
+            "webhook delivered",
+        ),
+        (
+            signed(TRTC_KEY_NEW, fail_body).into_request(),
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "callback answered FAIL",
+        ),
+        (
+            signed("GuessedKey", &body).into_request(),
+            StatusCode::UNAUTHORIZED,
+            "Sign does not match",
+        ),
+        (
+            // The key itself sent as the Sign.
+            Request::post("/trtc")
+                .header("SdkAppId", APP)
+                .header("Sign", TRTC_KEY_NEW)
+                .body(Full::new(Bytes::from(body.clone())))
+                .unwrap(),
+            StatusCode::UNAUTHORIZED,
+            "Sign does not match",
+        ),
+        (
+            signed(TRTC_KEY_NEW, &format!("{{\"{BODY_MARKER}\"")).into_request(),
+            StatusCode::BAD_REQUEST,
+            "body is not valid JSON",
+        ),
+    ];
+    let (answers, logs) = capture(true, || {
+        let rt = runtime();
+        cases
+            .into_iter()
+            .map(|(request, status, reason)| {
+                let (got, _, answer) = send(&rt, &service, request);
+                (got, status, reason, answer)
+            })
+            .collect::<Vec<_>>()
+    });
+    for (got, status, reason, answer) in &answers {
+        assert_eq!(got, status, "{reason}: {answer:?}");
+        assert!(logs.contains(reason), "no {reason:?} in the logs:\n{logs}");
+        for secret in [TRTC_KEY_NEW, TRTC_KEY_OLD, BODY_MARKER] {
+            assert!(
+                !String::from_utf8_lossy(answer).contains(secret),
+                "{secret:?} in an answer"
+            );
+        }
+    }
+    assert!(logs.contains("command=TRTC.1.103"), "{logs}");
+    for secret in [
+        TRTC_KEY_NEW,
+        TRTC_KEY_OLD,
+        &valid_sign,
+        &old_sign,
+        BODY_MARKER,
+    ] {
+        assert!(!logs.contains(secret), "{secret:?} in the logs:\n{logs}");
+    }
+}
