@@ -147,9 +147,9 @@ impl<S> WebhookService<S> {
         };
         match scheme::admit(self.scheme, &self.config, method, uri, headers, &trace.span) {
             Ok(admitted) => Ok(Admission {
-                charge: admitted
-                    .signed_body
-                    .is_some()
+                // TRTC bodies are read before they can be verified (or, for an app
+                // without a key, at all): they count against the shared budget.
+                charge: (self.scheme == Scheme::Trtc)
                     .then(|| Charge::new(self.config.inner.buffer_budget.clone())),
                 admitted,
                 body_limit: self.scheme.body_limit(&self.config),
@@ -299,7 +299,7 @@ pub struct Admission {
     admitted: Admitted,
     body_limit: usize,
     body_timeout: Option<Duration>,
-    /// TRTC with a key: the body's bytes charged to the buffer budget until verified.
+    /// TRTC: the body's bytes charged to the buffer budget until verified.
     charge: Option<Charge>,
     trace: Trace,
 }
