@@ -59,6 +59,13 @@ impl Conn {
         }
     }
 
+    /// Wrap a stream already connected.
+    pub fn from_stream(stream: TcpStream) -> Conn {
+        Conn {
+            stream: BufReader::new(stream),
+        }
+    }
+
     /// Write raw bytes.
     pub async fn send_raw(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         self.stream.get_mut().write_all(bytes).await

@@ -17,8 +17,8 @@
 pub mod cases;
 pub mod client;
 pub mod load;
+pub mod trtc_attack;
 pub mod trtc_cases;
-pub mod trtc_load;
 
 /// Generates one `#[tokio::test]` per case of [`cases`] and [`trtc_cases`] for an
 /// [`Adapter`]: each test file under `tests/` is one line,

@@ -119,7 +119,11 @@ async fn still_serving_trtc(server: &Server, context: &str) {
 pub async fn trtc_doc_vector_is_code_0<A: Adapter>() {
     let server = Server::start::<A>();
     let req = trtc_signed(trtc::DOC_BODY);
-    assert_eq!(req.sign().as_deref(), Some(trtc::DOC_SIGN), "Tencent's vector");
+    assert_eq!(
+        req.sign().as_deref(),
+        Some(trtc::DOC_SIGN),
+        "Tencent's vector"
+    );
     let response = client::roundtrip(server.addr, &trtc_raw(&req)).await;
     assert_trtc_answer(&response, 200, TRTC_OK_BODY, A::NAME);
     assert_eq!(response.body, b"{\"code\":0}", "{}: exactly", A::NAME);
@@ -148,8 +152,7 @@ pub async fn trtc_independent_vector_with_the_rotated_key<A: Adapter>() {
     let response = client::roundtrip(server.addr, &trtc_raw(&req)).await;
     assert_trtc_answer(&response, 200, TRTC_OK_BODY, A::NAME);
     // The same body under the first key verifies too: any configured key matches.
-    let response =
-        client::roundtrip(server.addr, &trtc_raw(&trtc_signed(trtc::SAMPLE_BODY))).await;
+    let response = client::roundtrip(server.addr, &trtc_raw(&trtc_signed(trtc::SAMPLE_BODY))).await;
     assert_trtc_answer(&response, 200, TRTC_OK_BODY, A::NAME);
     let deliveries = server.probe.deliveries();
     assert_eq!(deliveries.len(), 2, "{}", A::NAME);
@@ -293,7 +296,11 @@ pub async fn trtc_forgeries_are_refused_and_never_delivered<A: Adapter>() {
         ),
         (
             "duplicated SdkAppId, names in two cases",
-            vec![("SdkAppId", &app), ("sdkappid", "1499999999"), ("Sign", sign)],
+            vec![
+                ("SdkAppId", &app),
+                ("sdkappid", "1499999999"),
+                ("Sign", sign),
+            ],
             body,
             Rejection::DuplicateHeader("SdkAppId"),
         ),
@@ -352,14 +359,11 @@ pub async fn trtc_forgeries_are_refused_and_never_delivered<A: Adapter>() {
         &format!("{}: SdkAppId only in the query", A::NAME),
     );
     // A header value that is not even text.
-    let mut raw = format!("POST {TRTC_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nSdkAppId: 14").into_bytes();
+    let mut raw =
+        format!("POST {TRTC_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nSdkAppId: 14").into_bytes();
     raw.extend_from_slice(b"\xff\xfe");
     raw.extend_from_slice(
-        format!(
-            "\r\nSign: {sign}\r\nContent-Length: {}\r\n\r\n",
-            body.len()
-        )
-        .as_bytes(),
+        format!("\r\nSign: {sign}\r\nContent-Length: {}\r\n\r\n", body.len()).as_bytes(),
     );
     raw.extend_from_slice(body);
     let response = client::roundtrip(server.addr, &raw).await;
@@ -368,8 +372,18 @@ pub async fn trtc_forgeries_are_refused_and_never_delivered<A: Adapter>() {
         Rejection::MalformedHeader("SdkAppId"),
         &format!("{}: SdkAppId not UTF-8", A::NAME),
     );
-    assert_eq!(server.probe.count(), 0, "{}: nothing forged is delivered", A::NAME);
-    assert_eq!(server.config.buffered_bytes(), 0, "{}: nothing stays charged", A::NAME);
+    assert_eq!(
+        server.probe.count(),
+        0,
+        "{}: nothing forged is delivered",
+        A::NAME
+    );
+    assert_eq!(
+        server.config.buffered_bytes(),
+        0,
+        "{}: nothing stays charged",
+        A::NAME
+    );
     still_serving_trtc(&server, A::NAME).await;
 }
 
@@ -420,7 +434,12 @@ pub async fn trtc_unknown_groups_and_types_are_delivered<A: Adapter>() {
     let no_group = r#"{"Something":"else"}"#;
     for body in [trtc::UNKNOWN_GROUP, unknown_type, no_group] {
         let response = client::roundtrip(server.addr, &trtc_raw(&trtc_signed(body))).await;
-        assert_trtc_answer(&response, 200, TRTC_OK_BODY, &format!("{}: {body}", A::NAME));
+        assert_trtc_answer(
+            &response,
+            200,
+            TRTC_OK_BODY,
+            &format!("{}: {body}", A::NAME),
+        );
     }
     let deliveries = server.probe.deliveries();
     assert_eq!(deliveries.len(), 3, "{}", A::NAME);
@@ -456,13 +475,12 @@ pub async fn trtc_callback_failure_is_500<A: Adapter>() {
     let server = Server::start::<A>();
     let req = trtc_signed(&user_entered_as("fail"));
     let response = client::roundtrip(server.addr, &trtc_raw(&req)).await;
-    assert_trtc_answer(
-        &response,
-        500,
-        &trtc_body(4242, "suite says no"),
-        A::NAME,
+    assert_trtc_answer(&response, 500, &trtc_body(4242, "suite says no"), A::NAME);
+    assert_eq!(
+        server.probe.count(),
+        0,
+        "the failing callback recorded nothing"
     );
-    assert_eq!(server.probe.count(), 0, "the failing callback recorded nothing");
     still_serving_trtc(&server, A::NAME).await;
 }
 
@@ -685,8 +703,11 @@ pub async fn trtc_retry_is_delivered_again_with_the_same_idempotency_key<A: Adap
 pub async fn trtc_and_chat_endpoints_share_one_callback<A: Adapter>() {
     let server = Server::start::<A>();
     let chat = seed();
-    let response =
-        client::roundtrip(server.addr, &client::post(&chat.path_and_query(), chat.body())).await;
+    let response = client::roundtrip(
+        server.addr,
+        &client::post(&chat.path_and_query(), chat.body()),
+    )
+    .await;
     assert_envelope(&response, 200, OK_BODY, A::NAME);
     let response = client::roundtrip(server.addr, &trtc_raw(&trtc_signed(trtc::DOC_BODY))).await;
     assert_trtc_answer(&response, 200, TRTC_OK_BODY, A::NAME);
@@ -730,7 +751,11 @@ pub async fn trtc_concurrent_events_are_each_delivered_once<A: Adapter>() {
             let mut conn = Conn::open(addr).await;
             for i in 0..PER_CONNECTION {
                 let body = trtc_recording_with_task(&format!("trtc-{c}-{i}"));
-                let key = if i % 2 == 0 { TRTC_KEY } else { TRTC_ROTATED_KEY };
+                let key = if i % 2 == 0 {
+                    TRTC_KEY
+                } else {
+                    TRTC_ROTATED_KEY
+                };
                 let req = TrtcTestRequest::new(APP, body).key(key).path(TRTC_PATH);
                 let response = conn.request(&trtc_raw(&req)).await;
                 assert_trtc_answer(&response, 200, TRTC_OK_BODY, "concurrent");
