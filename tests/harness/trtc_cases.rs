@@ -162,6 +162,9 @@ pub async fn trtc_independent_vector_with_the_rotated_key<A: Adapter>() {
     }
 }
 
+/// What is wrong, the headers, the body, and the expected refusal.
+type Forgery<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a [u8], Rejection);
+
 pub async fn trtc_forgeries_are_refused_and_never_delivered<A: Adapter>() {
     let server = Server::start::<A>();
     let body = trtc::DOC_BODY.as_bytes();
@@ -185,7 +188,7 @@ pub async fn trtc_forgeries_are_refused_and_never_delivered<A: Adapter>() {
     let url_safe = sign.replace('/', "_");
     let unpadded = sign.trim_end_matches('=');
     let long_garbage = "A".repeat(1000);
-    let cases: Vec<(&str, Vec<(&str, &str)>, &[u8], Rejection)> = vec![
+    let cases: Vec<Forgery> = vec![
         (
             "no Sign",
             vec![("SdkAppId", &app)],
