@@ -11,6 +11,9 @@
 //! A Chat webhook carries the word in its `ClientIP` query parameter; a TRTC callback has
 //! no `ClientIP`, so it carries the word as the `UserId` of its `EventInfo` (room, media and
 //! recording events have one).
+//!
+//! Load and attack runs live in [`load`] (thousands of Chat events) and [`trtc_attack`]
+//! (slow and flooding forged TRTC bodies), each in a test binary of its own.
 
 #![allow(missing_docs, reason = "test harness")]
 
@@ -67,6 +70,8 @@ macro_rules! conformance_suite {
         $crate::conformance_suite!(@trtc_cases $adapter:
             trtc_doc_vector_is_code_0,
             trtc_independent_vector_with_the_rotated_key,
+            trtc_chunked_and_split_bodies_verify,
+            trtc_freshness_window_applies_when_set,
             trtc_forgeries_are_refused_and_never_delivered,
             trtc_recording_is_delivered_typed,
             trtc_room_events_are_delivered_typed,

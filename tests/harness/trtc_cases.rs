@@ -143,6 +143,63 @@ pub async fn trtc_doc_vector_is_code_0<A: Adapter>() {
     assert_eq!(server.config.buffered_bytes(), 0, "nothing stays charged");
 }
 
+/// The signature covers the raw bytes however they travel: chunked (as a proxy might
+/// re-frame it) or with `Content-Length` in many small writes.
+pub async fn trtc_chunked_and_split_bodies_verify<A: Adapter>() {
+    let server = Server::start::<A>();
+    let req = trtc_signed(trtc::DOC_BODY);
+    let app = APP.to_string();
+    let mut chunked = format!(
+        "POST {TRTC_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nSdkAppId: {app}\r\nSign: {}\r\nTransfer-Encoding: chunked\r\n\r\n",
+        trtc::DOC_SIGN
+    )
+    .into_bytes();
+    for part in req.body().chunks(7) {
+        chunked.extend_from_slice(format!("{:x}\r\n", part.len()).as_bytes());
+        chunked.extend_from_slice(part);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    let response = client::roundtrip(server.addr, &chunked).await;
+    assert_trtc_answer(
+        &response,
+        200,
+        TRTC_OK_BODY,
+        &format!("{}: chunked", A::NAME),
+    );
+    let mut conn = Conn::open(server.addr).await;
+    for piece in trtc_raw(&req).chunks(16) {
+        conn.send_raw(piece).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let response = conn.read_response().await.expect("an answer");
+    assert_trtc_answer(&response, 200, TRTC_OK_BODY, &format!("{}: split", A::NAME));
+    let deliveries = server.probe.deliveries();
+    assert_eq!(deliveries.len(), 2, "{}", A::NAME);
+    assert!(deliveries.iter().all(|d| d.raw_len == trtc::DOC_BODY.len()));
+}
+
+/// With a freshness window configured, a `CallbackTs` outside it is refused (401) and a
+/// fresh one accepted; the suite's own configuration has no window (the default).
+pub async fn trtc_freshness_window_applies_when_set<A: Adapter>() {
+    let config = super::suite_config()
+        .trtc_freshness_window(Duration::from_secs(300))
+        .build()
+        .unwrap();
+    let server = Server::start_with::<A>(config);
+    // The doc vector was sent in 2022.
+    let response = client::roundtrip(server.addr, &trtc_raw(&trtc_signed(trtc::DOC_BODY))).await;
+    assert_trtc_rejected(&response, Rejection::StaleCallbackTs, A::NAME);
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    let fresh = trtc::USER_ENTERED.replace("1687770730166", &now_ms.to_string());
+    let response = client::roundtrip(server.addr, &trtc_raw(&trtc_signed(&fresh))).await;
+    assert_trtc_answer(&response, 200, TRTC_OK_BODY, A::NAME);
+    assert_eq!(server.probe.count(), 1, "{}: only the fresh event", A::NAME);
+}
+
 pub async fn trtc_independent_vector_with_the_rotated_key<A: Adapter>() {
     let server = Server::start::<A>();
     let req = TrtcTestRequest::new(APP, trtc::SAMPLE_BODY)
