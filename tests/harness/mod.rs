@@ -7,7 +7,8 @@
 //!
 //! Both services share one configuration and one callback ([`SuiteInner`]), which records
 //! every delivery in a [`Probe`] and changes behaviour on a trigger word: `panic`, `fail`
-//! (answers `Ack::fail(4242, "suite says no")`) or `slow` (sleeps 5 s, past the deadline).
+//! (answers `Ack::fail(4242, "suite says no")`), `fail-long` (fails with a very long text
+//! of control characters, see [`LONG_FAILURE`]) or `slow` (sleeps 5 s, past the deadline).
 //! A Chat webhook carries the word in its `ClientIP` query parameter; a TRTC callback has
 //! no `ClientIP`, so it carries the word as the `UserId` of its `EventInfo` (room, media and
 //! recording events have one).
@@ -146,6 +147,10 @@ pub const BODY_TIMEOUT: Duration = Duration::from_millis(1000);
 /// deadline keeps ticking, and the panic case must see its 500, not a 503.
 pub const DEADLINE: Duration = Duration::from_millis(2000);
 
+/// The text a callback triggered with `fail-long` fails with, 5,000 times over: a control
+/// character, which JSON escapes to six bytes, so the answer is as large as it can get.
+pub const LONG_FAILURE: &str = "\u{1}";
+
 /// What the suite's callback saw.
 #[derive(Clone, Default)]
 pub struct Probe {
@@ -222,6 +227,7 @@ impl Service<Webhook> for SuiteInner {
             match trigger(&hook) {
                 Some("panic") => panic!("the suite's callback panics on purpose"),
                 Some("fail") => return Ok(Ack::fail(4242, "suite says no")),
+                Some("fail-long") => return Ok(Ack::fail(4243, LONG_FAILURE.repeat(5000))),
                 Some("slow") => tokio::time::sleep(Duration::from_secs(5)).await,
                 _ => {}
             }

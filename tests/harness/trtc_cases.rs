@@ -536,6 +536,16 @@ pub async fn trtc_callback_failure_is_500<A: Adapter>() {
     let req = trtc_signed(&user_entered_as("fail"));
     let response = client::roundtrip(server.addr, &trtc_raw(&req)).await;
     assert_trtc_answer(&response, 500, &trtc_body(4242, "suite says no"), A::NAME);
+    // The longest answer a callback can cause: its text cut to 256 bytes, each escaped to
+    // six; still within TRTC's 2,000 bytes (checked by assert_trtc_answer).
+    let req = trtc_signed(&user_entered_as("fail-long"));
+    let response = client::roundtrip(server.addr, &trtc_raw(&req)).await;
+    assert_trtc_answer(
+        &response,
+        500,
+        &trtc_body(4243, &super::LONG_FAILURE.repeat(256)),
+        &format!("{}: long failure", A::NAME),
+    );
     assert_eq!(
         server.probe.count(),
         0,
@@ -731,6 +741,8 @@ pub async fn trtc_retry_is_delivered_again_with_the_same_idempotency_key<A: Adap
     let first = trtc::USER_ENTERED;
     let retry = first.replace("1687770730166", "1687770740311");
     let later_retry = first.replace("1687770730166", "1687770800000");
+    // The same event written another way: keys reordered, spaces added.
+    let rewritten = r#"{ "EventType": 103, "EventGroupId": 1, "EventInfo": {"UserType":3, "UserId":"alice", "EventMsTs":1687770730160, "RoomId":"room-42", "EventTs":1687770730, "UniqueId":1687770730, "Role":20, "TerminalType":3, "Reason":1}, "CallbackTs": 1687770810000 }"#;
     let other = trtc::USER_EXITED;
     let requests = [
         trtc_signed(first),
@@ -738,6 +750,7 @@ pub async fn trtc_retry_is_delivered_again_with_the_same_idempotency_key<A: Adap
         TrtcTestRequest::new(APP, later_retry.clone())
             .key(TRTC_ROTATED_KEY)
             .path(TRTC_PATH),
+        trtc_signed(rewritten),
         trtc_signed(other),
     ];
     for req in &requests {
@@ -750,10 +763,11 @@ pub async fn trtc_retry_is_delivered_again_with_the_same_idempotency_key<A: Adap
         .into_iter()
         .map(|d| d.idempotency_key)
         .collect();
-    assert_eq!(keys.len(), 4, "{}: every attempt is delivered", A::NAME);
+    assert_eq!(keys.len(), 5, "{}: every attempt is delivered", A::NAME);
     assert_eq!(keys[0], keys[1], "{}: a retry has the same key", A::NAME);
     assert_eq!(keys[0], keys[2], "{}: under the other key too", A::NAME);
-    assert_ne!(keys[0], keys[3], "{}: another event another key", A::NAME);
+    assert_eq!(keys[0], keys[3], "{}: written another way too", A::NAME);
+    assert_ne!(keys[0], keys[4], "{}: another event another key", A::NAME);
     // The key is the one a stored copy of the body gives back.
     let stored = WebhookContext::new(Scheme::Trtc, APP, "TRTC.1.103", later_retry);
     assert_eq!(stored.idempotency_key().as_str(), keys[2]);
