@@ -69,11 +69,11 @@ pub struct Attack {
 pub struct AttackReport {
     pub adapter: &'static str,
     pub budget: usize,
-    /// Counts are over all rounds; times and peaks the largest of any round.
+    // Counts are over all rounds; times and peaks the largest of any round.
     /// Slow connections answered 408 (body timeout) and 503 (budget).
     pub slow_408: usize,
     pub slow_503: usize,
-    /// Slow connections opened more than this after the first (the opens are spread).
+    /// How long the opening of the slow connections is spread over.
     pub slow_spread: Duration,
     /// How long the slow phase took.
     pub slow_elapsed: Duration,
