@@ -1,9 +1,8 @@
 //! actix-web under the conformance suite.
 
 use actix_web::{App, HttpServer, web};
-use tencent_webhook::WebhookService;
 
-use super::{Adapter, SuiteInner, WEBHOOK_PATH};
+use super::{Adapter, SuiteServices, TRTC_PATH, WEBHOOK_PATH};
 
 pub struct Actix;
 
@@ -12,7 +11,7 @@ impl Adapter for Actix {
 
     fn serve(
         listener: std::net::TcpListener,
-        service: WebhookService<SuiteInner>,
+        services: SuiteServices,
         stop: tokio::sync::oneshot::Receiver<()>,
     ) {
         actix_rt::System::new().block_on(async move {
@@ -21,7 +20,11 @@ impl Adapter for Actix {
                     .route("/healthz", web::get().to(|| async { "ok" }))
                     .service(tencent_webhook::actix::webhook(
                         WEBHOOK_PATH,
-                        service.clone(),
+                        services.chat.clone(),
+                    ))
+                    .service(tencent_webhook::actix::webhook(
+                        TRTC_PATH,
+                        services.trtc.clone(),
                     ))
             })
             .workers(2)

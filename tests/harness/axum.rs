@@ -2,10 +2,9 @@
 
 use axum::Router;
 use axum::routing::get;
-use tencent_webhook::WebhookService;
 use tencent_webhook::axum::WebhookRouterExt;
 
-use super::{Adapter, SuiteInner, WEBHOOK_PATH, serve_on_tokio};
+use super::{Adapter, SuiteServices, TRTC_PATH, WEBHOOK_PATH, serve_on_tokio};
 
 pub struct Axum;
 
@@ -14,13 +13,14 @@ impl Adapter for Axum {
 
     fn serve(
         listener: std::net::TcpListener,
-        service: WebhookService<SuiteInner>,
+        services: SuiteServices,
         stop: tokio::sync::oneshot::Receiver<()>,
     ) {
         serve_on_tokio(listener, stop, |listener| async move {
             let app = Router::new()
                 .route("/healthz", get(|| async { "ok" }))
-                .tencent_webhook(WEBHOOK_PATH, service);
+                .tencent_webhook(WEBHOOK_PATH, services.chat)
+                .tencent_webhook(TRTC_PATH, services.trtc);
             axum::serve(listener, app).await.unwrap();
         });
     }

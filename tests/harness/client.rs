@@ -21,6 +21,9 @@ pub struct Response {
     pub headers: Vec<(String, String)>,
     /// The body (de-chunked).
     pub body: Vec<u8>,
+    /// The bytes this answer took on the wire: status line, headers, blank line and body
+    /// (with any chunk framing); interim 1xx answers before it not counted.
+    pub wire_len: usize,
 }
 
 impl Response {
@@ -56,6 +59,13 @@ impl Conn {
         }
     }
 
+    /// Wrap a stream already connected.
+    pub fn from_stream(stream: TcpStream) -> Conn {
+        Conn {
+            stream: BufReader::new(stream),
+        }
+    }
+
     /// Write raw bytes.
     pub async fn send_raw(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         self.stream.get_mut().write_all(bytes).await
@@ -76,10 +86,12 @@ impl Conn {
 
     async fn read_response_unbounded(&mut self) -> std::io::Result<Response> {
         let mut line = String::new();
+        let mut wire_len;
         // Skip 1xx interim responses (100 Continue).
         let status = loop {
             line.clear();
-            if self.stream.read_line(&mut line).await? == 0 {
+            wire_len = self.stream.read_line(&mut line).await?;
+            if wire_len == 0 {
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::UnexpectedEof,
                     "connection closed",
@@ -94,7 +106,7 @@ impl Conn {
             let mut headers = Vec::new();
             while !headers_done {
                 line.clear();
-                self.stream.read_line(&mut line).await?;
+                wire_len += self.stream.read_line(&mut line).await?;
                 let l = line.trim_end();
                 if l.is_empty() {
                     headers_done = true;
@@ -117,12 +129,13 @@ impl Conn {
         if find("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
             loop {
                 line.clear();
-                self.stream.read_line(&mut line).await?;
+                wire_len += self.stream.read_line(&mut line).await?;
                 let size =
                     usize::from_str_radix(line.trim().split(';').next().unwrap_or(""), 16)
                         .map_err(|_| std::io::Error::other(format!("bad chunk size {line:?}")))?;
                 let mut chunk = vec![0; size + 2];
                 self.stream.read_exact(&mut chunk).await?;
+                wire_len += chunk.len();
                 if size == 0 {
                     break;
                 }
@@ -134,13 +147,15 @@ impl Conn {
                 .map_err(|_| std::io::Error::other("bad content-length"))?;
             body.resize(len, 0);
             self.stream.read_exact(&mut body).await?;
+            wire_len += len;
         } else if status != 204 && status != 304 {
-            self.stream.read_to_end(&mut body).await?;
+            wire_len += self.stream.read_to_end(&mut body).await?;
         }
         Ok(Response {
             status,
             headers,
             body,
+            wire_len,
         })
     }
 }

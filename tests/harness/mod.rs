@@ -1,22 +1,36 @@
-//! The conformance harness: one suite of cases ([`cases`]), run against every adapter over
-//! a real TCP socket. An adapter joins by implementing [`Adapter`]: mount
-//! [`suite_service`] at [`WEBHOOK_PATH`] next to an app route `GET /healthz`, in a server
-//! on its own thread, and stop when asked.
+//! The conformance harness: one suite of cases ([`cases`] for Chat webhooks, [`trtc_cases`]
+//! for TRTC console callbacks), run against every adapter over a real TCP socket. An
+//! adapter joins by implementing [`Adapter`]: mount the Chat service of [`suite_services`]
+//! at [`WEBHOOK_PATH`] and its TRTC service at [`TRTC_PATH`] (the adapter's ordinary
+//! one-line mounting call for each) next to an app route `GET /healthz`, in a server on its
+//! own thread, and stop when asked.
 //!
-//! The suite's callback ([`SuiteInner`]) changes behaviour with the `ClientIP` parameter
-//! (`panic`, `fail`, `slow`), and records every delivery in a [`Probe`].
+//! Both services share one configuration and one callback ([`SuiteInner`]), which records
+//! every delivery in a [`Probe`] and changes behaviour on a trigger word: `panic`, `fail`
+//! (answers `Ack::fail(4242, "suite says no")`), `fail-long` (fails with a very long text
+//! of control characters, see [`LONG_FAILURE`]) or `slow` (sleeps 5 s, past the deadline).
+//! A Chat webhook carries the word in its `ClientIP` query parameter; a TRTC callback has
+//! no `ClientIP`, so it carries the word as the `UserId` of its `EventInfo` (room, media and
+//! recording events have one).
+//!
+//! Load and attack runs live in [`load`] (thousands of Chat events) and [`trtc_attack`]
+//! (slow and flooding forged TRTC bodies), each in a test binary of its own.
 
 #![allow(missing_docs, reason = "test harness")]
 
 pub mod cases;
 pub mod client;
 pub mod load;
+pub mod trtc_attack;
+pub mod trtc_cases;
 
-/// Generates one `#[tokio::test]` per case of [`cases`] for an [`Adapter`]: each test file
-/// under `tests/` is one line, `tencent_webhook_conformance::conformance_suite!(Axum);`.
+/// Generates one `#[tokio::test]` per case of [`cases`] and [`trtc_cases`] for an
+/// [`Adapter`]: each test file under `tests/` is one line,
+/// `tencent_webhook_conformance::conformance_suite!(Axum);`.
 #[macro_export]
 macro_rules! conformance_suite {
     ($adapter:ident) => {
+        $crate::conformance_suite!(@trtc $adapter);
         $crate::conformance_suite!(@cases $adapter:
             recording_under_every_name,
             unknown_command_is_delivered,
@@ -52,6 +66,38 @@ macro_rules! conformance_suite {
             }
         )+
     };
+    // The TRTC console callback cases (harness/trtc_cases.rs).
+    (@trtc $adapter:ident) => {
+        $crate::conformance_suite!(@trtc_cases $adapter:
+            trtc_doc_vector_is_code_0,
+            trtc_independent_vector_with_the_rotated_key,
+            trtc_chunked_and_split_bodies_verify,
+            trtc_freshness_window_applies_when_set,
+            trtc_forgeries_are_refused_and_never_delivered,
+            trtc_recording_is_delivered_typed,
+            trtc_room_events_are_delivered_typed,
+            trtc_unknown_groups_and_types_are_delivered,
+            trtc_unsigned_app_is_accepted,
+            trtc_callback_failure_is_500,
+            trtc_panic_is_500_and_serving_continues,
+            trtc_slow_callback_is_503,
+            trtc_other_methods_are_405,
+            trtc_oversized_bodies_are_413,
+            trtc_slow_body_is_408,
+            trtc_keep_alive_serves_many_requests_on_one_connection,
+            trtc_retry_is_delivered_again_with_the_same_idempotency_key,
+            trtc_and_chat_endpoints_share_one_callback,
+            trtc_concurrent_events_are_each_delivered_once,
+        );
+    };
+    (@trtc_cases $adapter:ident: $($case:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                $crate::trtc_cases::$case::<$crate::$adapter>().await;
+            }
+        )+
+    };
 }
 
 mod actix;
@@ -70,24 +116,40 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
-use tencent_webhook::{Ack, Event, SdkApp, Webhook, WebhookConfig, WebhookService};
+use tencent_webhook::test_util::samples;
+use tencent_webhook::{
+    Ack, Event, RoomEventKind, Scheme, SdkApp, Webhook, WebhookConfig, WebhookService,
+};
 use tower_service::Service;
 
-/// Where every adapter mounts the webhook.
+/// Where every adapter mounts the Chat webhook.
 pub const WEBHOOK_PATH: &str = "/tencent/callback";
+/// Where every adapter mounts the TRTC console callback.
+pub const TRTC_PATH: &str = "/trtc/callback";
 /// The signed app and its token.
 pub const APP: u64 = 1400000000;
 pub const TOKEN: &str = "suite-token";
-/// An app with no callback token.
+/// The signed app's TRTC callback keys: the key of Tencent's signature example, and the
+/// key of its PHP/Go sample as a second key (as during a key rotation).
+pub const TRTC_KEY: &str = samples::trtc::DOC_KEY;
+pub const TRTC_ROTATED_KEY: &str = samples::trtc::SAMPLE_KEY;
+/// An app with no callback token and no TRTC key.
 pub const UNSIGNED_APP: u64 = 1400000001;
 /// The suite's body limit.
 pub const BODY_LIMIT: usize = 4096;
+/// The suite's TRTC body limit (the core's default, set explicitly; larger than
+/// [`BODY_LIMIT`] on purpose, so an adapter applying the Chat limit to TRTC shows).
+pub const TRTC_BODY_LIMIT: usize = 16 * 1024;
 /// The suite's body timeout.
 pub const BODY_TIMEOUT: Duration = Duration::from_millis(1000);
 /// The suite's callback deadline. Generous, because a panicking callback's panic hook
 /// (printing a backtrace when RUST_BACKTRACE is set) runs on the callback's task while the
 /// deadline keeps ticking, and the panic case must see its 500, not a 503.
 pub const DEADLINE: Duration = Duration::from_millis(2000);
+
+/// The text a callback triggered with `fail-long` fails with, 5,000 times over: a control
+/// character, which JSON escapes to six bytes, so the answer is as large as it can get.
+pub const LONG_FAILURE: &str = "\u{1}";
 
 /// What the suite's callback saw.
 #[derive(Clone, Default)]
@@ -98,11 +160,19 @@ pub struct Probe {
 /// One delivered webhook, reduced to what the cases check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
+    /// Which endpoint delivered it.
+    pub scheme: Scheme,
+    pub sdk_app_id: u64,
     pub command: String,
+    /// Decoded into a typed event (not `Event::Unknown`).
     pub typed: bool,
     pub task_id: Option<String>,
     pub event_type: Option<u32>,
+    /// For a TRTC room or media event, its kind.
+    pub room: Option<RoomEventKind>,
     pub raw_len: usize,
+    /// `context.idempotency_key()`, as text.
+    pub idempotency_key: String,
 }
 
 impl Probe {
@@ -126,10 +196,20 @@ impl Probe {
     }
 }
 
-/// The suite's inner service.
+/// The suite's inner service, behind both endpoints.
 #[derive(Clone)]
 pub struct SuiteInner {
     probe: Probe,
+}
+
+/// The trigger word of a webhook: Chat's `ClientIP`, or a TRTC event's `UserId`.
+fn trigger(hook: &Webhook) -> Option<&str> {
+    match (hook.context.scheme, &hook.event) {
+        (Scheme::Trtc, Event::Room(room)) => room.info.user_id.as_deref(),
+        (Scheme::Trtc, Event::Recording(rec)) => rec.info.user_id.as_deref(),
+        (Scheme::Trtc, _) => None,
+        _ => hook.context.client_ip.as_deref(),
+    }
 }
 
 impl Service<Webhook> for SuiteInner {
@@ -144,59 +224,83 @@ impl Service<Webhook> for SuiteInner {
     fn call(&mut self, hook: Webhook) -> Self::Future {
         let probe = self.probe.clone();
         Box::pin(async move {
-            match hook.context.client_ip.as_deref() {
+            match trigger(&hook) {
                 Some("panic") => panic!("the suite's callback panics on purpose"),
                 Some("fail") => return Ok(Ack::fail(4242, "suite says no")),
+                Some("fail-long") => return Ok(Ack::fail(4243, LONG_FAILURE.repeat(5000))),
                 Some("slow") => tokio::time::sleep(Duration::from_secs(5)).await,
                 _ => {}
             }
-            let (typed, task_id, event_type) = match &hook.event {
-                Event::Recording(r) => (true, r.info.task_id.clone(), Some(r.event_type)),
-                _ => (false, None, None),
+            let (task_id, event_type, room) = match &hook.event {
+                Event::Recording(r) => (r.info.task_id.clone(), Some(r.event_type), None),
+                Event::Room(r) => (None, Some(r.event_type), Some(r.kind)),
+                _ => (None, None, None),
             };
             probe.deliveries.lock().unwrap().push(Delivery {
+                scheme: hook.context.scheme,
+                sdk_app_id: hook.context.sdk_app_id,
                 command: hook.context.command.clone(),
-                typed,
+                typed: !matches!(hook.event, Event::Unknown(_)),
                 task_id,
                 event_type,
+                room,
                 raw_len: hook.context.raw_body.len(),
+                idempotency_key: hook.context.idempotency_key().to_string(),
             });
             Ok(Ack::ok())
         })
     }
 }
 
-/// The service every adapter mounts, and the probe that watches it.
-pub fn suite_service() -> (WebhookService<SuiteInner>, Probe) {
-    let probe = Probe::default();
-    let config = WebhookConfig::builder()
-        .app(SdkApp::new(APP).token(TOKEN))
+/// The suite's configuration: [`APP`] signed for both schemes (one token, two TRTC keys),
+/// [`UNSIGNED_APP`] with no secret, and the suite's limits.
+pub fn suite_config() -> tencent_webhook::WebhookConfigBuilder {
+    WebhookConfig::builder()
+        .app(
+            SdkApp::new(APP)
+                .token(TOKEN)
+                .trtc_key(TRTC_KEY)
+                .trtc_key(TRTC_ROTATED_KEY),
+        )
         .app(SdkApp::new(UNSIGNED_APP))
         .body_limit(BODY_LIMIT)
+        .trtc_body_limit(TRTC_BODY_LIMIT)
         .body_timeout(Some(BODY_TIMEOUT))
         .callback_deadline(DEADLINE)
-        .build()
-        .unwrap();
-    (
-        WebhookService::new(
-            config,
-            SuiteInner {
-                probe: probe.clone(),
-            },
-        ),
-        probe,
-    )
+}
+
+/// The two services every adapter mounts: one configuration, one callback.
+#[derive(Clone)]
+pub struct SuiteServices {
+    /// The Chat webhook, at [`WEBHOOK_PATH`].
+    pub chat: WebhookService<SuiteInner>,
+    /// The TRTC console callback, at [`TRTC_PATH`].
+    pub trtc: WebhookService<SuiteInner>,
+}
+
+/// The services for `config`, and the probe that watches their one callback.
+pub fn suite_services(config: WebhookConfig) -> (SuiteServices, Probe) {
+    let probe = Probe::default();
+    let inner = SuiteInner {
+        probe: probe.clone(),
+    };
+    let services = SuiteServices {
+        chat: WebhookService::new(config.clone(), inner.clone()),
+        trtc: WebhookService::trtc(config, inner),
+    };
+    (services, probe)
 }
 
 /// A framework under test.
 pub trait Adapter {
     /// Its name, for messages.
     const NAME: &'static str;
-    /// Serve `service` at [`WEBHOOK_PATH`] and `GET /healthz` (answering 200 `ok`) on
-    /// `listener` until `stop` fires. Called on a fresh thread of its own.
+    /// Serve `services.chat` at [`WEBHOOK_PATH`], `services.trtc` at [`TRTC_PATH`] and
+    /// `GET /healthz` (answering 200 `ok`) on `listener` until `stop` fires. Called on a
+    /// fresh thread of its own.
     fn serve(
         listener: std::net::TcpListener,
-        service: WebhookService<SuiteInner>,
+        services: SuiteServices,
         stop: tokio::sync::oneshot::Receiver<()>,
     );
 }
@@ -229,25 +333,33 @@ pub fn serve_on_tokio<F, Fut>(
 pub struct Server {
     pub addr: SocketAddr,
     pub probe: Probe,
+    /// The configuration both services share (for its buffer budget gauge).
+    pub config: WebhookConfig,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Server {
-    /// Start adapter `A` with the suite's service.
+    /// Start adapter `A` with the suite's services.
     pub fn start<A: Adapter>() -> Server {
-        let (service, probe) = suite_service();
+        Self::start_with::<A>(suite_config().build().unwrap())
+    }
+
+    /// Start adapter `A` with the suite's services built from `config`.
+    pub fn start_with<A: Adapter>(config: WebhookConfig) -> Server {
+        let (services, probe) = suite_services(config.clone());
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel();
         let thread = std::thread::Builder::new()
             .name(format!("{}-server", A::NAME))
-            .spawn(move || A::serve(listener, service, stopped))
+            .spawn(move || A::serve(listener, services, stopped))
             .unwrap();
         Server {
             addr,
             probe,
+            config,
             stop: Some(stop),
             thread: Some(thread),
         }

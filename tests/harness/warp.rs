@@ -1,10 +1,9 @@
 //! warp under the conformance suite.
 
-use tencent_webhook::WebhookService;
 use tencent_webhook::warp::webhook;
 use warp::Filter;
 
-use super::{Adapter, SuiteInner, serve_on_tokio};
+use super::{Adapter, SuiteServices, serve_on_tokio};
 
 pub struct Warp;
 
@@ -13,14 +12,16 @@ impl Adapter for Warp {
 
     fn serve(
         listener: std::net::TcpListener,
-        service: WebhookService<SuiteInner>,
+        services: SuiteServices,
         stop: tokio::sync::oneshot::Receiver<()>,
     ) {
         serve_on_tokio(listener, stop, |listener| async move {
-            // WEBHOOK_PATH is /tencent/callback; warp spells paths as filters.
+            // WEBHOOK_PATH is /tencent/callback and TRTC_PATH /trtc/callback; warp spells
+            // paths as filters.
             let health = warp::path!("healthz").and(warp::get()).map(|| "ok");
-            let callback = warp::path!("tencent" / "callback").and(webhook(service));
-            warp::serve(health.or(callback))
+            let callback = warp::path!("tencent" / "callback").and(webhook(services.chat));
+            let trtc = warp::path!("trtc" / "callback").and(webhook(services.trtc));
+            warp::serve(health.or(callback).or(trtc))
                 .incoming(listener)
                 .run()
                 .await;
