@@ -84,8 +84,33 @@ where
 }
 
 /// A [`Router`] holding only the webhook route, to `merge` or `nest` into an app.
-pub fn webhook_router<S>(path: &str, service: WebhookService<S>) -> Router
+///
+/// It is generic over the app's state `St`, like [`WebhookRouterExt::tencent_webhook`],
+/// so it nests into a router that calls `with_state` afterwards:
+///
+/// ```
+/// use axum::{Router, extract::State, routing::get};
+/// use tencent_webhook_axum::webhook_router;
+/// use tencent_webhook_core::{Ack, SdkApp, Webhook, WebhookConfig, WebhookService};
+///
+/// #[derive(Clone)]
+/// struct AppState {
+///     name: &'static str,
+/// }
+///
+/// let config = WebhookConfig::builder().app(SdkApp::new(1400000000)).build().unwrap();
+/// let hook = WebhookService::from_fn(config, |_hook: Webhook| async { Ack::ok() });
+/// let state = AppState { name: "my app" };
+///
+/// let app: Router = Router::new()
+///     .route("/name", get(|State(s): State<AppState>| async move { s.name }))
+///     .nest("/tencent", webhook_router("/callback", hook)) // POST /tencent/callback
+///     .with_state(state);
+/// # let _ = app;
+/// ```
+pub fn webhook_router<St, S>(path: &str, service: WebhookService<S>) -> Router<St>
 where
+    St: Clone + Send + Sync + 'static,
     WebhookService<S>: MountableWebhook,
 {
     Router::new().tencent_webhook(path, service)
@@ -94,6 +119,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::extract::State;
     use axum::routing::get;
     use http_body_util::BodyExt;
     use tencent_webhook_core::test_util::TestRequest;
@@ -153,5 +179,54 @@ mod tests {
             .into_request()
             .map(Body::new);
         assert_eq!(app.oneshot(req).await.unwrap().status(), 200);
+    }
+
+    /// The app's own state, which its other routes read.
+    #[derive(Clone)]
+    struct AppState {
+        greeting: &'static str,
+    }
+
+    #[tokio::test]
+    async fn webhook_router_nests_into_a_router_with_state() {
+        let config = WebhookConfig::builder()
+            .app(SdkApp::new(1400000000).token("tok"))
+            .build()
+            .unwrap();
+        let hook = WebhookService::from_fn(config, |_hook: Webhook| async { Ack::ok() });
+        let state = AppState { greeting: "hello" };
+
+        let app = Router::new()
+            .route(
+                "/greet",
+                get(|State(s): State<AppState>| async move { s.greeting }),
+            )
+            .nest("/tencent", webhook_router("/callback", hook))
+            .with_state(state);
+
+        let req = TestRequest::recording(1400000000)
+            .token("tok")
+            .path("/tencent/callback")
+            .into_request()
+            .map(Body::new);
+        let response = app.clone().oneshot(req).await.unwrap();
+        assert_eq!(response.status(), 200);
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(
+            &body[..],
+            br#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#
+        );
+
+        // The nested webhook answers only at its nested path, and the stateful route still works.
+        let unnested = TestRequest::recording(1400000000)
+            .token("tok")
+            .path("/callback")
+            .into_request()
+            .map(Body::new);
+        assert_eq!(app.clone().oneshot(unnested).await.unwrap().status(), 404);
+        let greet = Request::get("/greet").body(Body::empty()).unwrap();
+        let response = app.oneshot(greet).await.unwrap();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(&body[..], b"hello");
     }
 }
