@@ -1,5 +1,9 @@
-//! The cloud-recording status webhook (PROTOCOL §4.19, §5): `Follow.` /
-//! `Live.CallbackAfterCloudRecordingChanged` and TUICallKit's `Call.CallbackAfterRecordChanged`.
+//! The cloud-recording status webhook: `Follow.` / `Live.CallbackAfterCloudRecordingChanged`
+//! (<https://trtc.io/document/78428>) and TUICallKit's `Call.CallbackAfterRecordChanged`
+//! (<https://trtc.io/document/80345>), carrying the cloud-recording and web-page-recording
+//! events of <https://trtc.io/document/54914>.
+
+mod status;
 
 use std::borrow::Cow;
 
@@ -60,12 +64,61 @@ pub struct CallRecording {
     pub event_time: Option<u64>,
 }
 
-/// The `Payload` of a recording event, by `EventType` (PROTOCOL §5). Status codes are kept
-/// as the numbers Tencent sends; their meaning is documented on each variant.
+/// The `Payload` of a recording event, by `EventType`
+/// (<https://trtc.io/document/54914>). Status codes are kept as the numbers Tencent
+/// sends, documented on each variant; [`is_success`](Self::is_success),
+/// [`is_failure`](Self::is_failure), [`is_upload_finished`](Self::is_upload_finished),
+/// [`is_uploaded_to_vod`](Self::is_uploaded_to_vod) and [`meaning`](Self::meaning) read
+/// them for you.
+///
+/// ```
+/// use tencent_webhook_core::{Event, RecordingPayload, Webhook};
+///
+/// fn on_recording(hook: &Webhook) {
+///     let Event::Recording(rec) = &hook.event else { return };
+///     let payload = &rec.info.payload;
+///     if payload.is_uploaded_to_vod() {
+///         if let RecordingPayload::VodCommitted { vod: Some(vod), .. } = payload {
+///             println!("in VOD: {:?} at {:?}", vod.file_id, vod.video_url);
+///         }
+///     } else if payload.is_failure() {
+///         println!("recording {:?}: {:?}", rec.info.task_id, payload.meaning());
+///     }
+/// }
+/// ```
+///
+/// The enum and each of its variants are `#[non_exhaustive]`: Tencent adds event types
+/// and fields, and this crate can follow without a breaking change. So a pattern names
+/// the fields it reads and ends with `..`:
+///
+/// ```
+/// use tencent_webhook_core::RecordingPayload;
+///
+/// fn upload_status(payload: &RecordingPayload) -> Option<i64> {
+///     match payload {
+///         RecordingPayload::UploadStopped { status, .. } => *status,
+///         _ => None,
+///     }
+/// }
+/// ```
+///
+/// and the same function without `..` does not compile (E0638):
+///
+/// ```compile_fail,E0638
+/// use tencent_webhook_core::RecordingPayload;
+///
+/// fn upload_status(payload: &RecordingPayload) -> Option<i64> {
+///     match payload {
+///         RecordingPayload::UploadStopped { status } => *status,
+///         _ => None,
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum RecordingPayload {
     /// 301 `RECORDER_START`: `status` 0 started, 1 failed to start.
+    #[non_exhaustive]
     RecorderStarted {
         /// `Status`.
         status: Option<i64>,
@@ -73,16 +126,19 @@ pub enum RecordingPayload {
     /// 302 `RECORDER_STOP`: `leave_code` 0 stopped by API, 1 robot kicked by you, 2 room
     /// dissolved by you, 3 robot kicked by the server, 4 room dissolved by the server,
     /// 99 no other stream left, 100 room timeout, 101 same user re-entered the room.
+    #[non_exhaustive]
     RecorderStopped {
         /// `LeaveCode`.
         leave_code: Option<i64>,
     },
     /// 303 `UPLOAD_START`: `status` 0 started, 1 failed.
+    #[non_exhaustive]
     UploadStarted {
         /// `Status`.
         status: Option<i64>,
     },
     /// 304 `FILE_INFO`: the first M3U8 file was generated and uploaded.
+    #[non_exhaustive]
     FileInfo {
         /// `FileList`: the M3U8 file name(s).
         file_list: Vec<String>,
@@ -90,16 +146,19 @@ pub enum RecordingPayload {
     /// 305 `UPLOAD_STOP`: `status` 0 all files uploaded, 1 some files left on the server or
     /// backup storage, 2 those files were since recovered and uploaded. (One Tencent table
     /// calls the field `LeaveCode`; it is read as a fallback.)
+    #[non_exhaustive]
     UploadStopped {
         /// `Status` (or `LeaveCode`).
         status: Option<i64>,
     },
     /// 306 `FAILOVER`: `status` 0 the task migrated to a new instance.
+    #[non_exhaustive]
     Failover {
         /// `Status`.
         status: Option<i64>,
     },
     /// 307 `FILE_SLICE`: an M3U8 file was generated (first TS slice).
+    #[non_exhaustive]
     FileSlice {
         /// `FileName`.
         file_name: Option<String>,
@@ -111,6 +170,7 @@ pub enum RecordingPayload {
         begin_timestamp: Option<u64>,
     },
     /// 308 `UPLOAD_ERROR` (older docs only): the storage provider's error.
+    #[non_exhaustive]
     UploadError {
         /// `Code`.
         code: Option<String>,
@@ -118,12 +178,14 @@ pub enum RecordingPayload {
         message: Option<String>,
     },
     /// 309 `DOWNLOAD_IMAGE_ERROR`: an image (watermark, background) failed to download.
+    #[non_exhaustive]
     ImageDownloadError {
         /// `Url`.
         url: Option<String>,
     },
     /// 310 `MP4_STOP`: an MP4 task ended (may fire once per file): `status` 0 all uploaded,
     /// 1 some files left on the server or backup storage, 2 abnormal exit.
+    #[non_exhaustive]
     Mp4Stopped {
         /// `Status`.
         status: Option<i64>,
@@ -135,6 +197,7 @@ pub enum RecordingPayload {
     /// 311 `VOD_COMMIT`: a file was committed to VOD: `status` 0 uploaded, 1 left on the
     /// server or backup storage, 2 upload or VOD task abnormal. Allow 30 s to 3 min
     /// before the file is fully usable.
+    #[non_exhaustive]
     VodCommitted {
         /// `Status`.
         status: Option<i64>,
@@ -145,12 +208,14 @@ pub enum RecordingPayload {
         vod: Option<TencentVod>,
     },
     /// 312 `VOD_STOP`: the VOD task finished: `status` 0 normal, 1 abnormal.
+    #[non_exhaustive]
     VodStopped {
         /// `Status`.
         status: Option<i64>,
     },
     /// 801 web-page recording `START`: `status` 1 ok, 2 failed to start, 3 abnormal exit,
     /// 4 migrated, 5 exception, stopped.
+    #[non_exhaustive]
     WebRecordingStarted {
         /// `Status`.
         status: Option<i64>,
@@ -158,6 +223,7 @@ pub enum RecordingPayload {
         message: Option<String>,
     },
     /// 802 web-page recording `STOP`: `status` 1 normal end.
+    #[non_exhaustive]
     WebRecordingStopped {
         /// `Status`.
         status: Option<i64>,
@@ -165,6 +231,7 @@ pub enum RecordingPayload {
         message: Option<String>,
     },
     /// 803 web-page recording `STATUS_UPDATE`: `status` 1 page refresh, 2 paused, 3 resumed.
+    #[non_exhaustive]
     WebRecordingUpdated {
         /// `Status`.
         status: Option<i64>,
@@ -173,6 +240,7 @@ pub enum RecordingPayload {
     },
     /// 804 web-page recording `RESOURCE_LIMIT`: `status` 1 maximum duration reached,
     /// 2 stream above the maximum resolution.
+    #[non_exhaustive]
     WebRecordingResourceLimit {
         /// `Status`.
         status: Option<i64>,
@@ -180,6 +248,7 @@ pub enum RecordingPayload {
         message: Option<String>,
     },
     /// An `EventType` this version does not know, with the payload as sent.
+    #[non_exhaustive]
     Unknown {
         /// The `Payload` object as sent (`Null` when absent).
         raw: serde_json::Value,
