@@ -9,7 +9,7 @@ use crate::signature::{CallbackToken, TOKEN_LEN};
 use crate::trtc_signature::{self, TrtcKey};
 
 /// Default replay window: Tencent tells receivers to reject a `RequestTime` more than one
-/// minute away from now (PROTOCOL §1.1).
+/// minute away from now (<https://trtc.io/document/64412>).
 pub const DEFAULT_REPLAY_WINDOW: Duration = Duration::from_secs(60);
 /// Default body limit: 1 MiB. Tencent's largest documented bodies are a few KiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;

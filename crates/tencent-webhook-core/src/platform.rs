@@ -1,4 +1,5 @@
-//! `OptPlatform`: where the triggering request came from (PROTOCOL §2).
+//! `OptPlatform`: where the triggering request came from (the values are listed at
+//! <https://trtc.io/document/34354> and <https://trtc.io/document/64412>).
 
 use std::fmt;
 

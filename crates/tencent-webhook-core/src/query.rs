@@ -1,4 +1,5 @@
-//! The webhook query string (PROTOCOL §0.7, §1.1): parsed with a real
+//! The webhook query string (<https://trtc.io/document/34354>,
+//! <https://trtc.io/document/64412>): parsed with a real
 //! `application/x-www-form-urlencoded` parser, names matched case-insensitively.
 
 use std::borrow::Cow;
@@ -29,7 +30,8 @@ impl<'a> CallbackQuery<'a> {
             let (slot, canonical, strict) = match () {
                 _ if name.eq_ignore_ascii_case("SdkAppid") => (&mut q.sdk_app_id, "SdkAppid", true),
                 // `WebhookCommand` is the name one revision of the TUILiveKit overview uses
-                // (PROTOCOL §1.1, UNCONFIRMED that it is ever sent); it is an alias.
+                // (https://trtc.io/document/64412), while every sample URL there says
+                // `CallbackCommand`; it may never be sent, and is accepted as an alias.
                 _ if name.eq_ignore_ascii_case("CallbackCommand")
                     || name.eq_ignore_ascii_case("WebhookCommand") =>
                 {

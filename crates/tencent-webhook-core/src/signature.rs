@@ -1,6 +1,7 @@
-//! The callback-token signature: `Sign = hex(SHA-256(Token ‖ RequestTime))`.
+//! The callback-token signature: `Sign = hex(SHA-256(Token ‖ RequestTime))`
+//! (<https://trtc.io/document/64412>).
 //!
-//! This module is the only place a signature is computed or checked (PROTOCOL §1.1).
+//! This module is the only place a signature is computed or checked.
 //! The check is constant-time in the signature's content: every configured token is
 //! compared, and a malformed or wrong-length `Sign` takes the same comparison path
 //! against a zeroed buffer.
@@ -13,7 +14,8 @@ use subtle::{Choice, ConstantTimeEq};
 
 use crate::Rejection;
 
-/// Shortest and longest callback token Tencent accepts (`set_callback_token`, PROTOCOL §1.2).
+/// Shortest and longest callback token Tencent accepts (`set_callback_token`,
+/// <https://trtc.io/document/69528>).
 pub(crate) const TOKEN_LEN: std::ops::RangeInclusive<usize> = 1..=128;
 
 /// Compute `Sign` for a token and a `RequestTime`, exactly as Tencent's backend does:

@@ -1,5 +1,7 @@
 //! Lenient decoders: Tencent's samples put strings where its tables say numbers and the
-//! other way round (PROTOCOL §0.10), so numbers and ids accept both.
+//! other way round (`EventTs` as `"1622186275"` in <https://trtc.io/document/54914>,
+//! `Owner_Account` as a bare number in <https://trtc.io/document/64423>), so numbers and ids
+//! accept both.
 
 use std::fmt;
 

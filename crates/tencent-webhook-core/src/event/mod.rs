@@ -210,7 +210,7 @@ fn not_an_object(body: &[u8]) -> Rejection {
 mod tests {
     use super::*;
 
-    /// The seed sample of PROTOCOL §4.19.
+    /// The sample of <https://trtc.io/document/78428>.
     const SEED: &str = r#"{"CallbackCommand":"Follow.CallbackAfterCloudRecordingChanged","EventGroupId":3,"EventType":305,
  "CallbackTs":1752580150082,
  "EventInfo":{"RoomId":"635055","EventTs":1752580150,"EventMsTs":1752580150081,"UserId":"user1",
