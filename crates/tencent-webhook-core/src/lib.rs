@@ -70,53 +70,7 @@
 //! `contenttype` not json, 500 callback panicked or failed, 503 callback past its
 //! deadline. Nothing reaches the callback unless every check passed.
 //!
-//! # Slow work: acknowledge first
-//!
-//! Tencent waits 2 s for Chat/Live webhooks and 5 s for TRTC callbacks. Do slow work
-//! after answering: hand the event to a durable queue or a task and return [`Ack::ok`] at
-//! once. Tencent ignores the answer to "after" webhooks and does not retry them (unless
-//! retry-on-timeout is enabled in its console), so a FAIL answer does not bring an event
-//! back: persist first, then acknowledge, and keep the queue from filling up.
-//!
-//! ```
-//! use tencent_webhook_core::{Ack, SdkApp, Webhook, WebhookConfig, WebhookService};
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() {
-//! let (tx, mut rx) = tokio::sync::mpsc::channel::<Webhook>(1024);
-//! tokio::spawn(async move {
-//!     while let Some(hook) = rx.recv().await {
-//!         // slow work: download the recording, update the database, …
-//! #       let _ = hook;
-//!     }
-//! });
-//! let config = WebhookConfig::builder().app(SdkApp::new(1400000000).token("t")).build().unwrap();
-//! let service = WebhookService::from_fn(config, move |hook: Webhook| {
-//!     let tx = tx.clone();
-//!     async move {
-//!         // A full queue answers FAIL and is logged; Tencent will not resend an
-//!         // "after" event, so size the queue (or persist) so that this does not happen.
-//!         match tx.try_send(hook) {
-//!             Ok(()) => Ack::ok(),
-//!             Err(_) => Ack::fail(1, "busy"),
-//!         }
-//!     }
-//! });
-//! # let _ = service;
-//! # }
-//! ```
-//!
-//! # Protocol choices
-//!
-//! Where Tencent's documentation is unclear or inconsistent, the receiver is lenient:
-//! query parameter names match case-insensitively (`SdkAppid`, `SdkAppId`, `sdkappid`);
-//! `WebhookCommand` is accepted as an alias of `CallbackCommand`; `ClientIP` and
-//! `OptPlatform` are optional, and `OptPlatform` is an open set ([`OptPlatform::Other`]);
-//! `contenttype`, when present, must be `json` in any case; `Sign` is accepted in upper-
-//! or lower-case hex; `SdkAppid` must be decimal digits; a body without
-//! `CallbackCommand` takes the query's, a different one is refused; numbers are accepted
-//! as decimal strings and ids as numbers; unknown fields are ignored; the recording
-//! webhook is accepted under all four names in [`command`]. Security-relevant
-//! parameters given twice are refused; for `ClientIP` and `OptPlatform` the first wins.
+#![doc = include_str!("guide.md")]
 //!
 //! # Runtime
 //!

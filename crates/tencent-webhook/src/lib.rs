@@ -7,12 +7,17 @@
 //!
 //! | feature | module | mount with |
 //! |---|---|---|
-//! | `axum` | [`axum`](crate::axum) | `router.tencent_webhook("/path", service)` |
-//! | `actix-web` | `actix` | `App::new().service(tencent_webhook::actix::webhook("/path", service))` |
-//! | `warp` | `warp` | `warp::path!("path").and(tencent_webhook::warp::webhook(service))` |
-//! | `test-util` | `test_util` | sign and build requests exactly as Tencent does |
+//! | `axum` | [`axum`] | `router.tencent_webhook("/path", service)` |
+//! | `actix-web` | [`actix`] | `App::new().service(tencent_webhook::actix::webhook("/path", service))` |
+//! | `warp` | [`warp`] | `warp::path!("path").and(tencent_webhook::warp::webhook(service))` |
+//! | `test-util` | [`test_util`] | sign and build requests exactly as Tencent does |
 //!
-//! See the README for the protocol, the answer table and runnable examples.
+//! Your callback gets a verified [`Webhook`] and answers with an [`Ack`]; a refused request
+//! gets the status and code of its [`Rejection`]. The README has the protocol, the answer
+//! table and runnable examples.
+//!
+// The guidance below is the core crate's, word for word: one file, included by both.
+#![doc = include_str!("guide.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
