@@ -43,5 +43,5 @@ pub mod warp {
 
 /// The README's code blocks, compiled and run as doctests so the README stays true.
 #[cfg(all(doctest, feature = "axum", feature = "actix-web", feature = "warp"))]
-#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

@@ -3,7 +3,7 @@
 
 use tencent_webhook::Rejection;
 
-const README: &str = include_str!("../../../README.md");
+const README: &str = include_str!("../README.md");
 
 fn table_rows() -> Vec<Vec<String>> {
     let start = README
