@@ -7,6 +7,8 @@
 //! cargo run --example send -- --file body.json --command Live.CallbackAfterCreateRoom
 //! cargo run --example send -- --trtc --event user-entered --key 123654
 //! cargo run --example send -- --list
+//! cargo run --example send -- --verbose             # also the full URL and the body
+//! cargo run --example send -- --token t --raw-time abc        # a malformed RequestTime: 40103
 //! ```
 //!
 //! Chat / TUILiveKit webhooks (the default): `--url http://127.0.0.1:8080/tencent/callback`,
@@ -15,6 +17,13 @@
 //! TRTC console callbacks (`--trtc`): `--url http://127.0.0.1:8080/trtc/callback`, headers
 //! `SdkAppId` and, with `--key` (default `$TRTC_CALLBACK_KEY`), `Sign`; exit status 0 when
 //! the answer is 200 `{"code":0}`.
+//!
+//! `--verbose` prints the full URL (with `Sign` and `RequestTime`, never the token; for
+//! TRTC, the headers, never the key) and the body. `--raw-time STR` sends `STR` as
+//! `RequestTime`, signed over `STR` as sent (as Tencent signs the string in the URL): the
+//! receiver finds the signature valid and the time malformed, 401 with 40103. With
+//! `--time SECS` too, `Sign` covers `SECS` while `STR` is sent: the receiver checks the
+//! signature before the time, so that is a 40102.
 
 use std::process::ExitCode;
 
@@ -26,8 +35,8 @@ use tencent_webhook::test_util::{TestRequest, TrtcTestRequest, samples};
 use tencent_webhook_examples::{DEFAULT_LISTEN_ADDR, DEFAULT_SDKAPPID, TRTC_PATH, WEBHOOK_PATH};
 
 const USAGE: &str = "usage: send [--url URL] [--app SDKAPPID] [--token TOKEN] [--event NAME | --file PATH --command CMD]
-            [--time UNIX_SECONDS] [--client-ip IP] [--platform NAME] [--list]
-       send --trtc [--url URL] [--app SDKAPPID] [--key KEY] [--event NAME | --file PATH] [--list]";
+            [--time UNIX_SECONDS] [--raw-time STR] [--client-ip IP] [--platform NAME] [--verbose] [--list]
+       send --trtc [--url URL] [--app SDKAPPID] [--key KEY] [--event NAME | --file PATH] [--verbose] [--list]";
 
 struct Args {
     url: String,
@@ -36,10 +45,12 @@ struct Args {
     command: String,
     body: Bytes,
     time: Option<u64>,
+    raw_time: Option<String>,
     client_ip: String,
     platform: String,
     /// `Some(key or None)` for a TRTC callback.
     trtc: Option<Option<String>>,
+    verbose: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -63,6 +74,8 @@ fn parse_args() -> Result<Args, String> {
     let mut file = None;
     let mut command = None;
     let mut time = None;
+    let mut raw_time = None;
+    let mut verbose = false;
     let mut client_ip = "127.0.0.1".to_owned();
     let mut platform = "RESTAPI".to_owned();
     let mut args = std::env::args().skip(1);
@@ -87,6 +100,8 @@ fn parse_args() -> Result<Args, String> {
                         .map_err(|_| "--time must be Unix seconds")?,
                 )
             }
+            "--raw-time" => raw_time = Some(value()?),
+            "-v" | "--verbose" => verbose = true,
             "--client-ip" => client_ip = value()?,
             "--platform" => platform = value()?,
             "--list" => list = true,
@@ -108,6 +123,13 @@ fn parse_args() -> Result<Args, String> {
             }
         }
         std::process::exit(0);
+    }
+    if raw_time.is_some() && (trtc || token.is_none()) {
+        return Err(
+            "--raw-time needs a token (--token or TENCENT_CALLBACK_TOKEN) and no \
+                    --trtc: only signed Chat requests carry a RequestTime"
+                .into(),
+        );
     }
     let path = if trtc { TRTC_PATH } else { WEBHOOK_PATH };
     let url = url.unwrap_or_else(|| format!("http://{DEFAULT_LISTEN_ADDR}{path}"));
@@ -144,9 +166,11 @@ fn parse_args() -> Result<Args, String> {
         command,
         body,
         time,
+        raw_time,
         client_ip,
         platform,
         trtc: trtc.then_some(key),
+        verbose,
     })
 }
 
@@ -232,6 +256,14 @@ fn trtc_request(
         "POST {authority}{path} (TRTC, {signed}, {} bytes)",
         request.body().len()
     );
+    if args.verbose {
+        // `Sign` is the HMAC of the body, never the key itself.
+        println!("url:  http://{authority}{path}");
+        for (name, value) in request.headers() {
+            println!("{name}: {value}");
+        }
+        println!("body: {}", String::from_utf8_lossy(request.body()));
+    }
     let mut builder = Request::post(path).header(hyper::header::HOST, authority);
     for (name, value) in request.headers() {
         builder = builder.header(name, value);
@@ -253,6 +285,9 @@ fn chat_request(args: &Args, path: &str, authority: &str) -> Result<Request<Full
     if let Some(time) = args.time {
         request = request.request_time(time);
     }
+    if let Some(raw_time) = &args.raw_time {
+        request = request.raw_request_time(raw_time.clone());
+    }
     let path_and_query = request.path_and_query();
     let body = request.body().clone();
     let signed = if args.token.is_some() {
@@ -265,6 +300,11 @@ fn chat_request(args: &Args, path: &str, authority: &str) -> Result<Request<Full
         body.len(),
         args.command
     );
+    if args.verbose {
+        // The query holds `Sign` and `RequestTime`, never the token itself.
+        println!("url:  http://{authority}{path_and_query}");
+        println!("body: {}", String::from_utf8_lossy(&body));
+    }
     Request::post(path_and_query)
         .header(hyper::header::HOST, authority)
         .body(Full::new(body))

@@ -18,7 +18,8 @@ use bytes::Bytes;
 use http::{Method, Request, header};
 use http_body_util::Full;
 
-use crate::{Rejection, Webhook, WebhookContext, sign, trtc_sign};
+use crate::signature::sign_raw;
+use crate::{Rejection, Webhook, WebhookContext, trtc_sign};
 
 /// Sample bodies as Tencent's documentation shows them: the recording webhook
 /// (<https://trtc.io/document/78428>, TUICallKit's at <https://trtc.io/document/80345>) and
@@ -118,6 +119,7 @@ pub struct TestRequest {
     body: Bytes,
     token: Option<String>,
     request_time: Option<u64>,
+    raw_request_time: Option<String>,
     client_ip: Option<String>,
     platform: Option<String>,
     path: String,
@@ -143,6 +145,7 @@ impl TestRequest {
             body: body.into(),
             token: None,
             request_time: None,
+            raw_request_time: None,
             client_ip: Some("127.0.0.1".into()),
             platform: Some("RESTAPI".into()),
             path: "/".into(),
@@ -167,6 +170,18 @@ impl TestRequest {
     /// The `RequestTime` to sign with, in Unix seconds (default: now, when built).
     pub fn request_time(mut self, unix_seconds: u64) -> Self {
         self.request_time = Some(unix_seconds);
+        self
+    }
+
+    /// Send `RequestTime` as this exact string (e.g. `"abc"`, `"-1"`), to see how a
+    /// receiver refuses a malformed one. `Sign` covers the string as sent, as Tencent's
+    /// formula does, so a receiver that knows the token finds the signature valid and the
+    /// time invalid (40103). Together with [`request_time`](Self::request_time), `Sign`
+    /// covers that time instead while this string is sent: the signature no longer
+    /// matches, and since the signature is checked before the time, that is a 40102.
+    /// Only signed requests (with a [`token`](Self::token)) carry a `RequestTime`.
+    pub fn raw_request_time(mut self, request_time: impl Into<String>) -> Self {
+        self.raw_request_time = Some(request_time.into());
         self
     }
 
@@ -206,9 +221,14 @@ impl TestRequest {
             q.append_pair("OptPlatform", p);
         }
         if let Some(token) = &self.token {
-            let time = self.request_time.unwrap_or_else(now);
-            q.append_pair("Sign", &sign(token, time));
-            q.append_pair("RequestTime", &time.to_string());
+            let time = self.request_time.unwrap_or_else(now).to_string();
+            let (signed, sent) = match (&self.raw_request_time, self.request_time) {
+                (Some(raw), None) => (raw.as_str(), raw.as_str()),
+                (Some(raw), Some(_)) => (time.as_str(), raw.as_str()),
+                (None, _) => (time.as_str(), time.as_str()),
+            };
+            q.append_pair("Sign", &sign_raw(token, signed));
+            q.append_pair("RequestTime", sent);
         }
         q.finish()
     }

@@ -69,3 +69,75 @@ async fn every_sample_is_accepted() {
     );
     assert!(samples::by_name("nope").is_none());
 }
+
+/// The answer of a service with token `tok` (clock at the documented vector's time) to `req`.
+async fn answer(req: TestRequest) -> (u16, serde_json::Value) {
+    let config = WebhookConfig::builder()
+        .app(SdkApp::new(1400000000).token("tok"))
+        .clock(|| UNIX_EPOCH + Duration::from_secs(1669872112))
+        .build()
+        .unwrap();
+    let svc = WebhookService::from_fn(config, |_hook: Webhook| async { Ack::ok() });
+    let response = svc.oneshot(req.into_request()).await.unwrap();
+    let status = response.status().as_u16();
+    let body = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    (status, serde_json::from_slice(&body).unwrap())
+}
+
+#[tokio::test]
+async fn a_malformed_request_time_signed_as_sent_is_a_40103() {
+    let req = TestRequest::recording(1400000000)
+        .token("tok")
+        .raw_request_time("not-a-time");
+    assert!(
+        req.query().ends_with("&RequestTime=not-a-time"),
+        "{}",
+        req.query()
+    );
+    let (status, envelope) = answer(req).await;
+    assert_eq!(status, 401);
+    assert_eq!(envelope["ErrorCode"], 40103);
+}
+
+#[tokio::test]
+async fn a_malformed_request_time_signed_over_another_is_a_40102() {
+    // The signature is checked first, over the RequestTime string as sent.
+    let req = TestRequest::recording(1400000000)
+        .token("tok")
+        .request_time(1669872112)
+        .raw_request_time("not-a-time");
+    assert!(
+        req.query().ends_with("&RequestTime=not-a-time"),
+        "{}",
+        req.query()
+    );
+    let (status, envelope) = answer(req).await;
+    assert_eq!(status, 401);
+    assert_eq!(envelope["ErrorCode"], 40102);
+
+    // The same time, sent as it was signed, is accepted.
+    let req = TestRequest::recording(1400000000)
+        .token("tok")
+        .request_time(1669872112);
+    assert_eq!(answer(req).await.0, 200);
+}
+
+#[test]
+fn the_query_never_holds_the_token() {
+    let token = "my-very-secret-callback-token";
+    for req in [
+        TestRequest::recording(1).token(token),
+        TestRequest::recording(1).token(token).raw_request_time("x"),
+        TestRequest::recording(1)
+            .token(token)
+            .request_time(5)
+            .raw_request_time("y"),
+    ] {
+        let query = req.query();
+        assert!(query.contains("&Sign="), "{query}");
+        assert!(!query.contains(token), "{query}");
+    }
+}
