@@ -1,6 +1,6 @@
 //! The TRTC console callback cases (<https://trtc.io/document/39558>,
 //! <https://trtc.io/document/54914>), each against a fresh server over a real socket, at
-//! [`TRTC_PATH`](super::TRTC_PATH).
+//! [`TRTC_PATH`].
 //!
 //! Every answer is compared byte for byte with what the core defines for TRTC (`{"code":0}`
 //! on success, `{"code":n,"message":".."}` otherwise), with `Content-Type:
