@@ -22,8 +22,9 @@ use crate::signature::sign_raw;
 use crate::{Rejection, Webhook, WebhookContext, trtc_sign};
 
 /// Sample bodies as Tencent's documentation shows them: the recording webhook
-/// (<https://trtc.io/document/78428>, TUICallKit's at <https://trtc.io/document/80345>) and
-/// `Live.CallbackAfterCreateRoom` (<https://trtc.io/document/64422>).
+/// (<https://trtc.io/document/78428>, TUICallKit's at <https://trtc.io/document/80345>),
+/// `Live.CallbackAfterCreateRoom` (<https://trtc.io/document/64422>), and in
+/// [`samples::trtc`] the TRTC console's callbacks.
 pub mod samples {
     /// `Follow.CallbackAfterCloudRecordingChanged`, event 305 (the documented sample).
     pub const RECORDING_CHANGED: &str = r#"{"CallbackCommand":"Follow.CallbackAfterCloudRecordingChanged","EventGroupId":3,"EventType":305,"CallbackTs":1752580150082,"EventInfo":{"RoomId":"635055","EventTs":1752580150,"EventMsTs":1752580150081,"UserId":"user1","TaskId":"-m9-bVVU7id***K-m928oZWQndiborbEWH3zY-lIXlprc-gQvQE","Payload":{"Status":0}}}"#;
