@@ -127,6 +127,8 @@ mod layer;
 mod platform;
 mod query;
 mod rejection;
+mod reply;
+mod router;
 mod run_to_end;
 mod scheme;
 mod service;
@@ -145,15 +147,23 @@ pub use config::{
 pub use context::{Webhook, WebhookContext};
 pub use envelope::WebhookResponse;
 pub use event::{
-    CallRecording, EnterReason, Event, ExitReason, RecordedFile, RecordingEvent,
+    AfterSendMsg, BattleCreated, BattleEnded, BattleRoom, BattleStarted, BeforeSendGift,
+    BeforeSendMsg, CallRecording, EnterReason, Event, EventKind, ExitReason, FollowAdded,
+    FollowDeleted, FollowTarget, GiftWater, LiveAdminsModified, LiveMember,
+    LiveMemberStateChanged, LiveMetadataDeleted, LiveMetadataSet, LiveOwnerChanged,
+    LiveRoomCreated, LiveRoomDestroyed, LiveRoomInfo, LiveRoomInfoUpdated,
+    LiveRoomThresholdReached, MetadataEntry, MsgElement, RecordedFile, RecordingEvent,
     RecordingEventInfo, RecordingPayload, Role, RoomEvent, RoomEventInfo, RoomEventKind, RoomId,
-    TencentVod, TerminalType, UnknownEvent, UserType, command,
+    RoomStatistic, Seat, SeatInfoChanged, TencentVod, TerminalType, UnknownEvent, UserType,
+    command,
 };
 pub use future::ResponseFuture;
 pub use idempotency::IdempotencyKey;
 pub use layer::WebhookLayer;
 pub use platform::OptPlatform;
 pub use rejection::Rejection;
+pub use reply::{GiftReply, MessageEdit, MessageReply, ReplyCodeError};
+pub use router::WebhookRouter;
 pub use scheme::Scheme;
 pub use service::{Admission, BoxError, WebhookService};
 pub use signature::sign;
