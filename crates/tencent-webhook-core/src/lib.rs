@@ -149,13 +149,12 @@ pub use envelope::WebhookResponse;
 pub use event::{
     AfterSendMsg, BattleCreated, BattleEnded, BattleRoom, BattleStarted, BeforeSendGift,
     BeforeSendMsg, CallRecording, EnterReason, Event, EventKind, ExitReason, FollowAdded,
-    FollowDeleted, FollowTarget, GiftWater, LiveAdminsModified, LiveMember,
-    LiveMemberStateChanged, LiveMetadataDeleted, LiveMetadataSet, LiveOwnerChanged,
-    LiveRoomCreated, LiveRoomDestroyed, LiveRoomInfo, LiveRoomInfoUpdated,
-    LiveRoomThresholdReached, MetadataEntry, MsgElement, RecordedFile, RecordingEvent,
-    RecordingEventInfo, RecordingPayload, Role, RoomEvent, RoomEventInfo, RoomEventKind, RoomId,
-    RoomStatistic, Seat, SeatInfoChanged, TencentVod, TerminalType, UnknownEvent, UserType,
-    command,
+    FollowDeleted, FollowTarget, GiftWater, LiveAdminsModified, LiveMember, LiveMemberStateChanged,
+    LiveMetadataDeleted, LiveMetadataSet, LiveOwnerChanged, LiveRoomCreated, LiveRoomDestroyed,
+    LiveRoomInfo, LiveRoomInfoUpdated, LiveRoomThresholdReached, MetadataEntry, MsgElement,
+    RecordedFile, RecordingEvent, RecordingEventInfo, RecordingPayload, Role, RoomEvent,
+    RoomEventInfo, RoomEventKind, RoomId, RoomStatistic, Seat, SeatInfoChanged, TencentVod,
+    TerminalType, UnknownEvent, UserType, command,
 };
 pub use future::ResponseFuture;
 pub use idempotency::IdempotencyKey;

@@ -13,8 +13,8 @@
 use std::borrow::Cow;
 use std::ops::RangeInclusive;
 
-use crate::event::{BeforeSendGift, BeforeSendMsg, MsgElement};
 use crate::Ack;
+use crate::event::{BeforeSendGift, BeforeSendMsg, MsgElement};
 
 /// A custom code outside the range Tencent passes through to the client.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -321,7 +321,9 @@ mod tests {
             assert_eq!(ack.error_code(), code);
             assert!(ack.message_edit().is_none());
         }
-        let ack = MessageReply::reject_with(10123, "custom").unwrap().into_ack();
+        let ack = MessageReply::reject_with(10123, "custom")
+            .unwrap()
+            .into_ack();
         assert_eq!((ack.error_code(), ack.error_info()), (10123, "custom"));
     }
 

@@ -77,6 +77,20 @@ type Handler = Arc<dyn Fn(Webhook) -> BoxFuture<'static, Ack> + Send + Sync>;
 /// );
 /// # }
 /// ```
+///
+/// A reply belongs to its webhook: a gift handler cannot answer with a message reply,
+///
+/// ```compile_fail
+/// use tencent_webhook_core::{MessageReply, WebhookRouter};
+/// let _ = WebhookRouter::new().on_before_send_gift(|_gift, _ctx| async { MessageReply::allow() });
+/// ```
+///
+/// and an after-webhook cannot answer with one either (so it never carries `MsgBody`):
+///
+/// ```compile_fail
+/// use tencent_webhook_core::{MessageReply, WebhookRouter};
+/// let _ = WebhookRouter::new().on_after_send_msg(|_msg, _ctx| async { MessageReply::allow() });
+/// ```
 #[derive(Clone, Default)]
 pub struct WebhookRouter {
     routes: Arc<HashMap<EventKind, Handler>>,

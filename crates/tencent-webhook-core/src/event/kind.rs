@@ -162,9 +162,7 @@ impl Event {
             Self::Recording(e) => return e.info.room_id.as_ref().map(id),
             Self::Room(e) => return e.info.room_id.as_ref().map(id),
             Self::LiveRoomCreated(e) => e.room_info.as_ref().and_then(|r| r.room_id.as_deref()),
-            Self::LiveRoomInfoUpdated(e) => {
-                e.room_info.as_ref().and_then(|r| r.room_id.as_deref())
-            }
+            Self::LiveRoomInfoUpdated(e) => e.room_info.as_ref().and_then(|r| r.room_id.as_deref()),
             Self::LiveRoomDestroyed(e) => e
                 .room_id
                 .as_deref()

@@ -509,7 +509,12 @@ mod tests {
             assert!(hit, "{json}");
         }
         let (v, _) = t(r#"{"os":[1,{"A":"kept"}],"ss":["a",{}],"s":true}"#);
-        assert_eq!(v.os, [Inner { a: Some("kept".into()) }]);
+        assert_eq!(
+            v.os,
+            [Inner {
+                a: Some("kept".into())
+            }]
+        );
         assert_eq!(v.ss, ["a"]);
         assert_eq!(v.s, None);
     }
@@ -525,7 +530,11 @@ mod tests {
     #[test]
     fn malformed_json_is_still_an_error() {
         assert!(watch(|| serde_json::from_str::<T>(r#"{"s":"#)).0.is_err());
-        assert!(watch(|| serde_json::from_str::<T>(r#"{"os":[{"A":1}"#)).0.is_err());
+        assert!(
+            watch(|| serde_json::from_str::<T>(r#"{"os":[{"A":1}"#))
+                .0
+                .is_err()
+        );
     }
 
     #[test]

@@ -38,7 +38,10 @@ where
         .into_request();
     let response = service.clone().oneshot(request).await.unwrap();
     let status = response.status().as_u16();
-    (status, response.into_body().collect().await.unwrap().to_bytes())
+    (
+        status,
+        response.into_body().collect().await.unwrap().to_bytes(),
+    )
 }
 
 type Seen = Arc<Mutex<Vec<(String, String)>>>;
@@ -71,17 +74,29 @@ async fn each_kind_reaches_its_handler_and_the_rest_the_fallback() {
     assert!(!router.handles(EventKind::FollowDeleted));
     let service = WebhookService::new(config(), router);
     let ok = br#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#;
-    assert_eq!(answer(&service, "create-room", NOW).await, (200, Bytes::from_static(ok)));
+    assert_eq!(
+        answer(&service, "create-room", NOW).await,
+        (200, Bytes::from_static(ok))
+    );
     assert_eq!(
         answer(&service, "follow-add", NOW).await.1,
         Bytes::from_static(
             br#"{"ActionStatus":"FAIL","ErrorCode":9,"ErrorInfo":"after-webhook codes pass as they are"}"#
         )
     );
-    assert_eq!(answer(&service, "follow-delete", NOW).await.1, Bytes::from_static(ok));
-    assert_eq!(answer(&service, "unknown", NOW).await.1, Bytes::from_static(ok));
+    assert_eq!(
+        answer(&service, "follow-delete", NOW).await.1,
+        Bytes::from_static(ok)
+    );
+    assert_eq!(
+        answer(&service, "unknown", NOW).await.1,
+        Bytes::from_static(ok)
+    );
     // A before-webhook nobody handles is allowed (the fallback's answer).
-    assert_eq!(answer(&service, "before-msg", NOW).await.1, Bytes::from_static(ok));
+    assert_eq!(
+        answer(&service, "before-msg", NOW).await.1,
+        Bytes::from_static(ok)
+    );
     let seen = seen.lock().unwrap().clone();
     assert_eq!(
         seen,
@@ -164,11 +179,17 @@ async fn before_replies_through_the_service_are_byte_exact() {
         assert_eq!(&body[..], expected, "{}", String::from_utf8_lossy(&body));
         // The after-webhook of the same message carries nothing of it.
         let (_, body) = answer(&service, "after-msg", NOW).await;
-        assert_eq!(&body[..], br#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#);
+        assert_eq!(
+            &body[..],
+            br#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#
+        );
     }
     let service = WebhookService::new(config(), reply_router(|_| MessageReply::allow()));
     let (_, body) = answer(&service, "before-gift", NOW).await;
-    assert_eq!(&body[..], br#"{"ActionStatus":"OK","ErrorCode":1,"ErrorInfo":""}"#);
+    assert_eq!(
+        &body[..],
+        br#"{"ActionStatus":"OK","ErrorCode":1,"ErrorInfo":""}"#
+    );
 }
 
 #[tokio::test]
@@ -190,7 +211,10 @@ async fn the_router_composes_with_the_layer_and_tower_middleware() {
         .service(router);
     let (status, body) = answer(&service, "before-msg", NOW).await;
     assert_eq!(status, 200);
-    assert_eq!(&body[..], br#"{"ActionStatus":"OK","ErrorCode":2,"ErrorInfo":""}"#);
+    assert_eq!(
+        &body[..],
+        br#"{"ActionStatus":"OK","ErrorCode":2,"ErrorInfo":""}"#
+    );
 }
 
 fn command_of(name: &str) -> &'static str {
@@ -213,8 +237,13 @@ async fn on_the_trtc_scheme_the_router_routes_trtc_events() {
         })
         .on_before_send_msg(|_msg, _ctx| async { MessageReply::discard() });
     let service = WebhookService::trtc(config(), router);
-    for body in [samples::trtc::USER_ENTERED, samples::trtc::RECORDING_UPLOAD_STOPPED] {
-        let request = TrtcTestRequest::new(APP, body).key("trtcKey123").into_request();
+    for body in [
+        samples::trtc::USER_ENTERED,
+        samples::trtc::RECORDING_UPLOAD_STOPPED,
+    ] {
+        let request = TrtcTestRequest::new(APP, body)
+            .key("trtcKey123")
+            .into_request();
         let response = service.clone().oneshot(request).await.unwrap();
         assert_eq!(response.status(), 200);
         let body = response.into_body().collect().await.unwrap().to_bytes();
@@ -250,18 +279,24 @@ async fn every_family_event_has_a_stable_idempotency_key() {
     assert_eq!(keys.len(), 2 * samples::ALL.len());
     let mut distinct = HashMap::new();
     for pair in keys.chunks(2) {
-        assert_eq!(pair[0], pair[1], "re-delivery of {} keeps its key", pair[0].0);
+        assert_eq!(
+            pair[0], pair[1],
+            "re-delivery of {} keeps its key",
+            pair[0].0
+        );
         assert!(pair[0].1.starts_with("chat-1400000000-"), "{}", pair[0].1);
         assert!(
-            distinct.insert(pair[0].1.clone(), pair[0].0.clone()).is_none(),
+            distinct
+                .insert(pair[0].1.clone(), pair[0].0.clone())
+                .is_none(),
             "{} shares a key",
             pair[0].0
         );
     }
     // A different event of the same command gets a different key.
     let other = samples::BEFORE_SEND_MSG.replace("123456", "654321");
-    let a = crate::test_util::webhook(APP, command_of("before-msg"), samples::BEFORE_SEND_MSG)
-        .unwrap();
+    let a =
+        crate::test_util::webhook(APP, command_of("before-msg"), samples::BEFORE_SEND_MSG).unwrap();
     let b = crate::test_util::webhook(APP, command_of("before-msg"), other).unwrap();
     assert_ne!(a.context.idempotency_key(), b.context.idempotency_key());
 }

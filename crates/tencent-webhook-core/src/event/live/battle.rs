@@ -13,7 +13,11 @@ pub struct BattleCreated {
     #[serde(rename = "CallbackCommand", default)]
     pub(crate) command: BodyCommand,
     /// `Operator_Account`.
-    #[serde(rename = "Operator_Account", default, deserialize_with = "tolerant::string")]
+    #[serde(
+        rename = "Operator_Account",
+        default,
+        deserialize_with = "tolerant::string"
+    )]
     pub operator_account: Option<String>,
     /// `BattleId`.
     #[serde(rename = "BattleId", default, deserialize_with = "tolerant::string")]
@@ -22,7 +26,11 @@ pub struct BattleCreated {
     #[serde(rename = "FromRoomId", default, deserialize_with = "tolerant::string")]
     pub from_room_id: Option<String>,
     /// `ToRoomIdList`: the invited rooms.
-    #[serde(rename = "ToRoomIdList", default, deserialize_with = "tolerant::strings")]
+    #[serde(
+        rename = "ToRoomIdList",
+        default,
+        deserialize_with = "tolerant::strings"
+    )]
     pub to_room_id_list: Vec<String>,
     /// `Timeout` in milliseconds: how long callees may answer (when `need_response`).
     #[serde(rename = "Timeout", default, deserialize_with = "tolerant::uint")]
@@ -31,10 +39,18 @@ pub struct BattleCreated {
     #[serde(rename = "Duration", default, deserialize_with = "tolerant::uint")]
     pub duration: Option<u64>,
     /// `NeedResponse`: callees must accept before the battle starts.
-    #[serde(rename = "NeedResponse", default, deserialize_with = "tolerant::boolean")]
+    #[serde(
+        rename = "NeedResponse",
+        default,
+        deserialize_with = "tolerant::boolean"
+    )]
     pub need_response: Option<bool>,
     /// `ExtensionInfo`.
-    #[serde(rename = "ExtensionInfo", default, deserialize_with = "tolerant::string")]
+    #[serde(
+        rename = "ExtensionInfo",
+        default,
+        deserialize_with = "tolerant::string"
+    )]
     pub extension_info: Option<String>,
     /// `EventTime` in Unix milliseconds.
     #[serde(rename = "EventTime", default, deserialize_with = "tolerant::uint")]
@@ -65,7 +81,11 @@ pub struct BattleStarted {
     #[serde(rename = "StartTime", default, deserialize_with = "tolerant::uint")]
     pub start_time: Option<u64>,
     /// `FromRoomInfo`: the inviting room.
-    #[serde(rename = "FromRoomInfo", default, deserialize_with = "tolerant::object")]
+    #[serde(
+        rename = "FromRoomInfo",
+        default,
+        deserialize_with = "tolerant::object"
+    )]
     pub from_room_info: Option<BattleRoom>,
     /// `ToRoomList`: the rooms that joined.
     #[serde(rename = "ToRoomList", default, deserialize_with = "tolerant::objects")]
@@ -110,7 +130,11 @@ pub struct BattleEnded {
     )]
     pub op_type: Option<i64>,
     /// `FromRoomInfo`: the inviting room, with its score.
-    #[serde(rename = "FromRoomInfo", default, deserialize_with = "tolerant::object")]
+    #[serde(
+        rename = "FromRoomInfo",
+        default,
+        deserialize_with = "tolerant::object"
+    )]
     pub from_room_info: Option<BattleRoom>,
     /// `ToRoomList`: the other rooms, with their scores.
     #[serde(rename = "ToRoomList", default, deserialize_with = "tolerant::objects")]
@@ -132,7 +156,11 @@ pub struct BattleRoom {
     #[serde(rename = "RoomId", default, deserialize_with = "tolerant::string")]
     pub room_id: Option<String>,
     /// `Owner_Account` (sometimes sent as a bare number; kept as its text).
-    #[serde(rename = "Owner_Account", default, deserialize_with = "tolerant::string")]
+    #[serde(
+        rename = "Owner_Account",
+        default,
+        deserialize_with = "tolerant::string"
+    )]
     pub owner_account: Option<String>,
     /// `Score` (end of battle only).
     #[serde(rename = "Score", default, deserialize_with = "tolerant::int")]

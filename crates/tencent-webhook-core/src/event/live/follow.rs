@@ -14,7 +14,11 @@ pub struct FollowAdded {
     #[serde(rename = "CallbackCommand", default)]
     pub(crate) command: BodyCommand,
     /// `From_Account`: who followed.
-    #[serde(rename = "From_Account", default, deserialize_with = "tolerant::string")]
+    #[serde(
+        rename = "From_Account",
+        default,
+        deserialize_with = "tolerant::string"
+    )]
     pub from_account: Option<String>,
     /// `FollowList`: whom.
     #[serde(rename = "FollowList", default, deserialize_with = "tolerant::objects")]
@@ -45,7 +49,11 @@ pub struct FollowDeleted {
     #[serde(rename = "CallbackCommand", default)]
     pub(crate) command: BodyCommand,
     /// `From_Account`: who unfollowed.
-    #[serde(rename = "From_Account", default, deserialize_with = "tolerant::string")]
+    #[serde(
+        rename = "From_Account",
+        default,
+        deserialize_with = "tolerant::string"
+    )]
     pub from_account: Option<String>,
     /// `To_Account`: whom.
     #[serde(rename = "To_Account", default, deserialize_with = "tolerant::strings")]

@@ -15,7 +15,11 @@ pub struct BeforeSendGift {
     #[serde(rename = "CallbackCommand", default)]
     pub(crate) command: BodyCommand,
     /// `Operator_Account`.
-    #[serde(rename = "Operator_Account", default, deserialize_with = "tolerant::string")]
+    #[serde(
+        rename = "Operator_Account",
+        default,
+        deserialize_with = "tolerant::string"
+    )]
     pub operator_account: Option<String>,
     /// `RoomId`.
     #[serde(rename = "RoomId", default, deserialize_with = "tolerant::string")]
@@ -37,7 +41,11 @@ pub struct BeforeSendGift {
 #[non_exhaustive]
 pub struct GiftWater {
     /// `From_Account`: the sender.
-    #[serde(rename = "From_Account", default, deserialize_with = "tolerant::string")]
+    #[serde(
+        rename = "From_Account",
+        default,
+        deserialize_with = "tolerant::string"
+    )]
     pub from_account: Option<String>,
     /// `To_Account`: the receivers.
     #[serde(rename = "To_Account", default, deserialize_with = "tolerant::strings")]

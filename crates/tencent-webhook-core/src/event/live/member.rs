@@ -39,7 +39,11 @@ pub struct LiveMemberStateChanged {
 #[non_exhaustive]
 pub struct LiveMember {
     /// `Member_Account`.
-    #[serde(rename = "Member_Account", default, deserialize_with = "tolerant::string")]
+    #[serde(
+        rename = "Member_Account",
+        default,
+        deserialize_with = "tolerant::string"
+    )]
     pub member_account: Option<String>,
 }
 
@@ -54,7 +58,11 @@ pub struct LiveOwnerChanged {
     #[serde(rename = "RoomId", default, deserialize_with = "tolerant::string")]
     pub room_id: Option<String>,
     /// `Operator_Account`.
-    #[serde(rename = "Operator_Account", default, deserialize_with = "tolerant::string")]
+    #[serde(
+        rename = "Operator_Account",
+        default,
+        deserialize_with = "tolerant::string"
+    )]
     pub operator_account: Option<String>,
     /// `CurrentOwner_Account`: the new owner.
     #[serde(
@@ -90,10 +98,18 @@ pub struct LiveAdminsModified {
     #[serde(rename = "RoomId", default, deserialize_with = "tolerant::string")]
     pub room_id: Option<String>,
     /// `Operator_Account`.
-    #[serde(rename = "Operator_Account", default, deserialize_with = "tolerant::string")]
+    #[serde(
+        rename = "Operator_Account",
+        default,
+        deserialize_with = "tolerant::string"
+    )]
     pub operator_account: Option<String>,
     /// `Admin_Account`: the admins added or removed.
-    #[serde(rename = "Admin_Account", default, deserialize_with = "tolerant::strings")]
+    #[serde(
+        rename = "Admin_Account",
+        default,
+        deserialize_with = "tolerant::strings"
+    )]
     pub admin_account: Vec<String>,
     /// `opType` (Tencent's spelling; `OpType` is accepted too): `add` or `delete`.
     #[serde(

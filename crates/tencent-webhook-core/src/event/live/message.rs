@@ -21,10 +21,18 @@ pub struct BeforeSendMsg {
     #[serde(rename = "Type", default, deserialize_with = "tolerant::string")]
     pub group_type: Option<String>,
     /// `From_Account`: the sender.
-    #[serde(rename = "From_Account", default, deserialize_with = "tolerant::string")]
+    #[serde(
+        rename = "From_Account",
+        default,
+        deserialize_with = "tolerant::string"
+    )]
     pub from_account: Option<String>,
     /// `Operator_Account`: who made the request (an admin for REST calls).
-    #[serde(rename = "Operator_Account", default, deserialize_with = "tolerant::string")]
+    #[serde(
+        rename = "Operator_Account",
+        default,
+        deserialize_with = "tolerant::string"
+    )]
     pub operator_account: Option<String>,
     /// `Random`: the request's 32-bit random number.
     #[serde(rename = "Random", default, deserialize_with = "tolerant::int")]
@@ -36,7 +44,11 @@ pub struct BeforeSendMsg {
     #[serde(rename = "MsgBody", default, deserialize_with = "tolerant::objects")]
     pub msg_body: Vec<MsgElement>,
     /// `CloudCustomData`.
-    #[serde(rename = "CloudCustomData", default, deserialize_with = "tolerant::string")]
+    #[serde(
+        rename = "CloudCustomData",
+        default,
+        deserialize_with = "tolerant::string"
+    )]
     pub cloud_custom_data: Option<String>,
     /// `EventTime` in Unix milliseconds (Tencent's sample sends it as a string).
     #[serde(rename = "EventTime", default, deserialize_with = "tolerant::uint")]
@@ -60,10 +72,18 @@ pub struct AfterSendMsg {
     #[serde(rename = "Type", default, deserialize_with = "tolerant::string")]
     pub group_type: Option<String>,
     /// `From_Account`: the sender.
-    #[serde(rename = "From_Account", default, deserialize_with = "tolerant::string")]
+    #[serde(
+        rename = "From_Account",
+        default,
+        deserialize_with = "tolerant::string"
+    )]
     pub from_account: Option<String>,
     /// `Operator_Account`: who made the request.
-    #[serde(rename = "Operator_Account", default, deserialize_with = "tolerant::string")]
+    #[serde(
+        rename = "Operator_Account",
+        default,
+        deserialize_with = "tolerant::string"
+    )]
     pub operator_account: Option<String>,
     /// `Random`.
     #[serde(rename = "Random", default, deserialize_with = "tolerant::int")]
@@ -81,7 +101,11 @@ pub struct AfterSendMsg {
     #[serde(rename = "MsgBody", default, deserialize_with = "tolerant::objects")]
     pub msg_body: Vec<MsgElement>,
     /// `CloudCustomData`.
-    #[serde(rename = "CloudCustomData", default, deserialize_with = "tolerant::string")]
+    #[serde(
+        rename = "CloudCustomData",
+        default,
+        deserialize_with = "tolerant::string"
+    )]
     pub cloud_custom_data: Option<String>,
     /// `EventTime` in Unix milliseconds.
     #[serde(rename = "EventTime", default, deserialize_with = "tolerant::uint")]

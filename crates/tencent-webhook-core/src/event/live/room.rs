@@ -14,7 +14,11 @@ pub struct LiveRoomCreated {
     #[serde(rename = "CallbackCommand", default)]
     pub(crate) command: BodyCommand,
     /// `Operator_Account`: who created the room.
-    #[serde(rename = "Operator_Account", default, deserialize_with = "tolerant::string")]
+    #[serde(
+        rename = "Operator_Account",
+        default,
+        deserialize_with = "tolerant::string"
+    )]
     pub operator_account: Option<String>,
     /// `RoomInfo`: the new room.
     #[serde(rename = "RoomInfo", default, deserialize_with = "tolerant::object")]
@@ -37,7 +41,11 @@ pub struct LiveRoomDestroyed {
     #[serde(rename = "CallbackCommand", default)]
     pub(crate) command: BodyCommand,
     /// `Operator_Account`.
-    #[serde(rename = "Operator_Account", default, deserialize_with = "tolerant::string")]
+    #[serde(
+        rename = "Operator_Account",
+        default,
+        deserialize_with = "tolerant::string"
+    )]
     pub operator_account: Option<String>,
     /// `RoomId`.
     #[serde(rename = "RoomId", default, deserialize_with = "tolerant::string")]
@@ -69,7 +77,11 @@ pub struct LiveRoomInfoUpdated {
     #[serde(rename = "CallbackCommand", default)]
     pub(crate) command: BodyCommand,
     /// `Operator_Account`.
-    #[serde(rename = "Operator_Account", default, deserialize_with = "tolerant::string")]
+    #[serde(
+        rename = "Operator_Account",
+        default,
+        deserialize_with = "tolerant::string"
+    )]
     pub operator_account: Option<String>,
     /// `RoomInfo`.
     #[serde(rename = "RoomInfo", default, deserialize_with = "tolerant::object")]
@@ -91,7 +103,11 @@ pub struct LiveMetadataSet {
     #[serde(rename = "CallbackCommand", default)]
     pub(crate) command: BodyCommand,
     /// `Operator_Account`.
-    #[serde(rename = "Operator_Account", default, deserialize_with = "tolerant::string")]
+    #[serde(
+        rename = "Operator_Account",
+        default,
+        deserialize_with = "tolerant::string"
+    )]
     pub operator_account: Option<String>,
     /// `RoomId`.
     #[serde(rename = "RoomId", default, deserialize_with = "tolerant::string")]
@@ -116,7 +132,11 @@ pub struct LiveMetadataDeleted {
     #[serde(rename = "CallbackCommand", default)]
     pub(crate) command: BodyCommand,
     /// `Operator_Account`.
-    #[serde(rename = "Operator_Account", default, deserialize_with = "tolerant::string")]
+    #[serde(
+        rename = "Operator_Account",
+        default,
+        deserialize_with = "tolerant::string"
+    )]
     pub operator_account: Option<String>,
     /// `RoomId`.
     #[serde(rename = "RoomId", default, deserialize_with = "tolerant::string")]
@@ -141,7 +161,11 @@ pub struct LiveRoomThresholdReached {
     #[serde(rename = "CallbackCommand", default)]
     pub(crate) command: BodyCommand,
     /// `Operator_Account`: whose room creation crossed the threshold.
-    #[serde(rename = "Operator_Account", default, deserialize_with = "tolerant::string")]
+    #[serde(
+        rename = "Operator_Account",
+        default,
+        deserialize_with = "tolerant::string"
+    )]
     pub operator_account: Option<String>,
     /// `CurRoomCount` (a number, or a decimal string as Tencent's table types it).
     #[serde(rename = "CurRoomCount", default, deserialize_with = "tolerant::uint")]
@@ -173,22 +197,38 @@ pub struct LiveRoomInfo {
     #[serde(rename = "RoomType", default, deserialize_with = "tolerant::string")]
     pub room_type: Option<String>,
     /// `Owner_Account` (sometimes sent as a bare number; kept as its text).
-    #[serde(rename = "Owner_Account", default, deserialize_with = "tolerant::string")]
+    #[serde(
+        rename = "Owner_Account",
+        default,
+        deserialize_with = "tolerant::string"
+    )]
     pub owner_account: Option<String>,
     /// `MaxMemberCount`.
     #[serde(rename = "MaxMemberCount", default, deserialize_with = "tolerant::int")]
     pub max_member_count: Option<i64>,
     /// `IsMessageDisabled`: everyone is muted.
-    #[serde(rename = "IsMessageDisabled", default, deserialize_with = "tolerant::boolean")]
+    #[serde(
+        rename = "IsMessageDisabled",
+        default,
+        deserialize_with = "tolerant::boolean"
+    )]
     pub is_message_disabled: Option<bool>,
     /// `CustomInfo`.
     #[serde(rename = "CustomInfo", default, deserialize_with = "tolerant::string")]
     pub custom_info: Option<String>,
     /// `IsSeatEnabled`.
-    #[serde(rename = "IsSeatEnabled", default, deserialize_with = "tolerant::boolean")]
+    #[serde(
+        rename = "IsSeatEnabled",
+        default,
+        deserialize_with = "tolerant::boolean"
+    )]
     pub is_seat_enabled: Option<bool>,
     /// `TakeSeatMode`: `None`, `FreeToTake` or `ApplyToTake`.
-    #[serde(rename = "TakeSeatMode", default, deserialize_with = "tolerant::string")]
+    #[serde(
+        rename = "TakeSeatMode",
+        default,
+        deserialize_with = "tolerant::string"
+    )]
     pub take_seat_mode: Option<String>,
     /// `MaxSeatCount`.
     #[serde(rename = "MaxSeatCount", default, deserialize_with = "tolerant::int")]
@@ -197,13 +237,21 @@ pub struct LiveRoomInfo {
     #[serde(rename = "CreateTime", default, deserialize_with = "tolerant::uint")]
     pub create_time: Option<u64>,
     /// `IsPublicVisible`.
-    #[serde(rename = "IsPublicVisible", default, deserialize_with = "tolerant::boolean")]
+    #[serde(
+        rename = "IsPublicVisible",
+        default,
+        deserialize_with = "tolerant::boolean"
+    )]
     pub is_public_visible: Option<bool>,
     /// `CoverURL`.
     #[serde(rename = "CoverURL", default, deserialize_with = "tolerant::string")]
     pub cover_url: Option<String>,
     /// `BackgroundURL`.
-    #[serde(rename = "BackgroundURL", default, deserialize_with = "tolerant::string")]
+    #[serde(
+        rename = "BackgroundURL",
+        default,
+        deserialize_with = "tolerant::string"
+    )]
     pub background_url: Option<String>,
     /// `Category`.
     #[serde(rename = "Category", default, deserialize_with = "tolerant::ints")]
@@ -248,7 +296,11 @@ pub struct RoomStatistic {
     )]
     pub total_unique_gift_senders: Option<i64>,
     /// `TotalLikesReceived`.
-    #[serde(rename = "TotalLikesReceived", default, deserialize_with = "tolerant::int")]
+    #[serde(
+        rename = "TotalLikesReceived",
+        default,
+        deserialize_with = "tolerant::int"
+    )]
     pub total_likes_received: Option<i64>,
 }
 

@@ -36,15 +36,31 @@ pub struct Seat {
     pub index: Option<i64>,
     /// `Member_Account`: who sits there (absent when the seat is empty; sometimes sent as
     /// a bare number, kept as its text).
-    #[serde(rename = "Member_Account", default, deserialize_with = "tolerant::string")]
+    #[serde(
+        rename = "Member_Account",
+        default,
+        deserialize_with = "tolerant::string"
+    )]
     pub member_account: Option<String>,
     /// `IsTakenDisabled`: the seat is locked.
-    #[serde(rename = "IsTakenDisabled", default, deserialize_with = "tolerant::boolean")]
+    #[serde(
+        rename = "IsTakenDisabled",
+        default,
+        deserialize_with = "tolerant::boolean"
+    )]
     pub is_taken_disabled: Option<bool>,
     /// `IsVideoDisabled`.
-    #[serde(rename = "IsVideoDisabled", default, deserialize_with = "tolerant::boolean")]
+    #[serde(
+        rename = "IsVideoDisabled",
+        default,
+        deserialize_with = "tolerant::boolean"
+    )]
     pub is_video_disabled: Option<bool>,
     /// `IsAudioDisabled`.
-    #[serde(rename = "IsAudioDisabled", default, deserialize_with = "tolerant::boolean")]
+    #[serde(
+        rename = "IsAudioDisabled",
+        default,
+        deserialize_with = "tolerant::boolean"
+    )]
     pub is_audio_disabled: Option<bool>,
 }

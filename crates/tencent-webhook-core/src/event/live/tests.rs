@@ -119,7 +119,10 @@ fn room_samples() {
 #[test]
 fn member_and_seat_samples() {
     let e = expect!(
-        decode(command::LIVE_MEMBER_STATE_CHANGED, samples::MEMBER_STATE_CHANGED),
+        decode(
+            command::LIVE_MEMBER_STATE_CHANGED,
+            samples::MEMBER_STATE_CHANGED
+        ),
         LiveMemberStateChanged
     );
     assert_eq!(e.room_id.as_deref(), Some("room_id"));
@@ -186,7 +189,10 @@ fn battle_samples() {
         decode(command::LIVE_START_BATTLE, samples::START_BATTLE),
         BattleStarted
     );
-    assert_eq!((e.create_time, e.start_time), (Some(1739954005), Some(1739954005)));
+    assert_eq!(
+        (e.create_time, e.start_time),
+        (Some(1739954005), Some(1739954005))
+    );
     let from = e.from_room_info.unwrap();
     assert_eq!(from.room_id.as_deref(), Some("pk-3"));
     assert_eq!(from.owner_account.as_deref(), Some("brennan"));
@@ -237,7 +243,11 @@ fn gift_message_and_follow_samples() {
         e.cloud_custom_data.as_deref(),
         Some("your cloud custom data")
     );
-    assert_eq!(e.event_time, Some(1670574414123), "EventTime sent as a string");
+    assert_eq!(
+        e.event_time,
+        Some(1670574414123),
+        "EventTime sent as a string"
+    );
     assert!(e.raw.is_none());
 
     let e = expect!(
@@ -281,7 +291,10 @@ fn alternative_spellings() {
     assert_eq!(e.member_list.len(), 2);
     // `OpType` for admins, `opType` for battles.
     let body = samples::MODIFY_ADMIN.replace("\"opType\"", "\"OpType\"");
-    let e = expect!(decode(command::LIVE_MODIFY_ADMIN, &body), LiveAdminsModified);
+    let e = expect!(
+        decode(command::LIVE_MODIFY_ADMIN, &body),
+        LiveAdminsModified
+    );
     assert_eq!(e.op_type.as_deref(), Some("add"));
     let body = samples::END_BATTLE.replace("\"OpType\":0", "\"opType\":2");
     let e = expect!(decode(command::LIVE_END_BATTLE, &body), BattleEnded);
@@ -291,11 +304,17 @@ fn alternative_spellings() {
     let e = expect!(decode(command::LIVE_CREATE_ROOM, body), LiveRoomCreated);
     assert_eq!(e.event_time, Some(1703589922780));
     let body = r#"{"EventTime":5,"RoomInfo":{"RoomId":"r","EventTime":6}}"#;
-    let e = expect!(decode(command::LIVE_UPDATE_ROOM_INFO, body), LiveRoomInfoUpdated);
+    let e = expect!(
+        decode(command::LIVE_UPDATE_ROOM_INFO, body),
+        LiveRoomInfoUpdated
+    );
     assert_eq!(e.event_time, Some(5));
     // Numbers as strings, ids as numbers, booleans as 0/1, one id for a list.
     let body = r#"{"RoomId":42,"SeatList":[{"Index":"3","Member_Account":7,"IsAudioDisabled":1}],"EventTime":"9"}"#;
-    let e = expect!(decode(command::MIC_SEAT_INFO_CHANGED, body), SeatInfoChanged);
+    let e = expect!(
+        decode(command::MIC_SEAT_INFO_CHANGED, body),
+        SeatInfoChanged
+    );
     assert_eq!(e.room_id.as_deref(), Some("42"));
     assert_eq!(e.seat_list[0].index, Some(3));
     assert_eq!(e.seat_list[0].member_account.as_deref(), Some("7"));
@@ -323,18 +342,30 @@ fn unexpected_types_are_delivered_typed_with_the_raw_json() {
 
     for (cmd, body) in [
         (command::LIVE_CREATE_ROOM, r#"{"RoomInfo":"not an object"}"#),
-        (command::LIVE_DESTROY_ROOM, r#"{"Statistic":{"TotalViewers":true}}"#),
+        (
+            command::LIVE_DESTROY_ROOM,
+            r#"{"Statistic":{"TotalViewers":true}}"#,
+        ),
         (command::LIVE_SET_METADATA, r#"{"Metadata":{"Key":[]}}"#),
         (command::LIVE_DEL_METADATA, r#"{"Keys":[{}]}"#),
         (command::LIVE_ROOM_THRESHOLD, r#"{"CurRoomCount":-4}"#),
         (command::LIVE_MEMBER_STATE_CHANGED, r#"{"MemberList":[[]]}"#),
-        (command::LIVE_CHANGE_OWNER, r#"{"CurrentOwner_Account":false}"#),
+        (
+            command::LIVE_CHANGE_OWNER,
+            r#"{"CurrentOwner_Account":false}"#,
+        ),
         (command::LIVE_MODIFY_ADMIN, r#"{"opType":{}}"#),
-        (command::MIC_SEAT_INFO_CHANGED, r#"{"SeatList":[{"IsTakenDisabled":"yes"}]}"#),
+        (
+            command::MIC_SEAT_INFO_CHANGED,
+            r#"{"SeatList":[{"IsTakenDisabled":"yes"}]}"#,
+        ),
         (command::LIVE_CREATE_BATTLE, r#"{"NeedResponse":"perhaps"}"#),
         (command::LIVE_START_BATTLE, r#"{"FromRoomInfo":[1]}"#),
         (command::LIVE_END_BATTLE, r#"{"OpType":"x"}"#),
-        (command::LIVE_BEFORE_SEND_GIFT, r#"{"GiftWater":{"Coins":1.5}}"#),
+        (
+            command::LIVE_BEFORE_SEND_GIFT,
+            r#"{"GiftWater":{"Coins":1.5}}"#,
+        ),
         (command::GROUP_AFTER_SEND_MSG, r#"{"MsgSeq":true}"#),
         (command::FOLLOW_ADD, r#"{"FollowList":"x"}"#),
         (command::FOLLOW_DELETE, r#"{"EventTime":{}}"#),
@@ -389,12 +420,19 @@ fn an_unreadable_known_body_is_delivered_as_unknown() {
 
 #[test]
 fn shape_errors_and_command_checks_still_apply() {
-    let family = samples::ALL
-        .iter()
-        .filter(|(_, cmd, _)| !matches!(EventKind::of_command(cmd), EventKind::Recording | EventKind::Unknown));
+    let family = samples::ALL.iter().filter(|(_, cmd, _)| {
+        !matches!(
+            EventKind::of_command(cmd),
+            EventKind::Recording | EventKind::Unknown
+        )
+    });
     for (_, cmd, _) in family {
         assert_eq!(parse(cmd, b"[1]"), Err(Rejection::NotAnObject), "{cmd}");
-        assert_eq!(parse(cmd, b"{\"RoomId\":"), Err(Rejection::InvalidJson), "{cmd}");
+        assert_eq!(
+            parse(cmd, b"{\"RoomId\":"),
+            Err(Rejection::InvalidJson),
+            "{cmd}"
+        );
         assert_eq!(
             parse(cmd, br#"{"CallbackCommand":"Live.Other"}"#),
             Err(Rejection::CommandMismatch),
@@ -413,7 +451,10 @@ fn shape_errors_and_command_checks_still_apply() {
     ));
     // Deep nesting in an unknown field is skipped without recursion.
     let deep = format!("{{\"x\":{}{}}}", "[".repeat(5000), "]".repeat(5000));
-    assert!(matches!(decode(command::LIVE_CREATE_ROOM, &deep), Event::LiveRoomCreated(_)));
+    assert!(matches!(
+        decode(command::LIVE_CREATE_ROOM, &deep),
+        Event::LiveRoomCreated(_)
+    ));
     // Deep nesting where an object is expected is a value of the wrong type, skipped
     // without recursion too (too deep for a JSON tree, so no `raw` either).
     let deep = format!("{{\"RoomInfo\":{}{}}}", "[".repeat(5000), "]".repeat(5000));
@@ -422,8 +463,15 @@ fn shape_errors_and_command_checks_still_apply() {
         Event::LiveRoomCreated(e) if e.room_info.is_none() && e.raw.is_none()
     ));
     // Nesting past serde_json's limit inside an expected object is malformed JSON.
-    let deep = format!("{{\"RoomInfo\":{{\"RoomId\":{}{}}}}}", "{\"a\":".repeat(200), "}".repeat(200));
-    assert_eq!(parse(command::LIVE_CREATE_ROOM, deep.as_bytes()), Err(Rejection::InvalidJson));
+    let deep = format!(
+        "{{\"RoomInfo\":{{\"RoomId\":{}{}}}}}",
+        "{\"a\":".repeat(200),
+        "}".repeat(200)
+    );
+    assert_eq!(
+        parse(command::LIVE_CREATE_ROOM, deep.as_bytes()),
+        Err(Rejection::InvalidJson)
+    );
 }
 
 #[test]
@@ -458,7 +506,9 @@ fn room_and_user_of_every_sample() {
     }
     let numeric = crate::test_util::trtc_webhook(1, samples::trtc::DOC_BODY).unwrap();
     assert_eq!(numeric.event.room().as_deref(), Some("8489"));
-    assert!(matches!(&numeric.event, Event::Room(r) if r.info.room_id == Some(RoomId::Number(8489))));
+    assert!(
+        matches!(&numeric.event, Event::Room(r) if r.info.room_id == Some(RoomId::Number(8489)))
+    );
 }
 
 #[test]
@@ -474,5 +524,8 @@ fn kinds_round_trip_through_commands() {
         .into_iter()
         .filter(|k| k.is_before_webhook())
         .collect();
-    assert_eq!(before, [EventKind::BeforeSendGift, EventKind::BeforeSendMsg]);
+    assert_eq!(
+        before,
+        [EventKind::BeforeSendGift, EventKind::BeforeSendMsg]
+    );
 }
