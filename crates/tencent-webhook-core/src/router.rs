@@ -217,7 +217,7 @@ macro_rules! after_routes {
                     Fut::Output: IntoAck,
                 {
                     self.route(EventKind::$variant, move |hook: Webhook| match hook.event {
-                        Event::$variant(event) => handler(event, hook.context)
+                        Event::$variant(event) => handler(Unbox::unbox(event), hook.context)
                             .map(IntoAck::into_ack)
                             .left_future(),
                         _ => acknowledged().right_future(),
@@ -265,6 +265,23 @@ after_routes! {
     on_follow_added => FollowAdded(FollowAdded);
     /// Handle `Follow.CallbackAfterFollowDelete`.
     on_follow_deleted => FollowDeleted(FollowDeleted);
+}
+
+/// A variant's payload as the handler takes it (some variants box theirs).
+trait Unbox<T> {
+    fn unbox(self) -> T;
+}
+
+impl<T> Unbox<T> for T {
+    fn unbox(self) -> T {
+        self
+    }
+}
+
+impl<T> Unbox<T> for Box<T> {
+    fn unbox(self) -> T {
+        *self
+    }
 }
 
 type IntoResult = fn(Ack) -> Result<Ack, Infallible>;

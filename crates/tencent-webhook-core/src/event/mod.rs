@@ -139,8 +139,9 @@ pub enum Event {
     Room(RoomEvent),
     /// `Live.CallbackAfterCreateRoom`.
     LiveRoomCreated(LiveRoomCreated),
-    /// `Live.CallbackAfterDestroyRoom`.
-    LiveRoomDestroyed(LiveRoomDestroyed),
+    /// `Live.CallbackAfterDestroyRoom` (boxed: its room info and statistics would make
+    /// every event larger).
+    LiveRoomDestroyed(Box<LiveRoomDestroyed>),
     /// `Live.CallbackAfterUpdateRoomInfo`.
     LiveRoomInfoUpdated(LiveRoomInfoUpdated),
     /// `Live.CallbackAfterSetMetadata`.
@@ -574,6 +575,17 @@ mod tests {
         // Skipped (unknown) fields are walked without recursion, so deep nesting there is
         // valid JSON of the wrong shape, and no stack risk either way.
         assert_eq!(parse(f, deep.as_bytes()), Err(Rejection::InvalidEvent));
+    }
+
+    #[test]
+    fn the_family_does_not_make_events_larger() {
+        // Recording events are the hot path: every event is moved a few times, so no
+        // family variant may be larger than the recording one (large ones are boxed).
+        assert!(
+            std::mem::size_of::<Event>() <= std::mem::size_of::<RecordingEvent>() + 8,
+            "{} bytes",
+            std::mem::size_of::<Event>()
+        );
     }
 
     #[test]

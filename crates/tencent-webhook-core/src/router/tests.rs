@@ -140,7 +140,8 @@ fn reply_router(reply: fn(&BeforeSendMsg) -> MessageReply) -> WebhookRouter {
 
 #[tokio::test]
 async fn before_replies_through_the_service_are_byte_exact() {
-    let cases: [(fn(&BeforeSendMsg) -> MessageReply, &[u8]); 5] = [
+    type Reply = fn(&BeforeSendMsg) -> MessageReply;
+    let cases: [(Reply, &[u8]); 5] = [
         (
             |_| MessageReply::allow(),
             br#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#,

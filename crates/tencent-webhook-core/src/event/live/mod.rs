@@ -98,7 +98,7 @@ family_event_with_room_info_time!(LiveRoomCreated, LiveRoomInfoUpdated);
 pub(super) fn decode(command: &str, body: &[u8]) -> Option<Result<Event, Rejection>> {
     Some(match command {
         c::LIVE_CREATE_ROOM => typed(command, body, Event::LiveRoomCreated),
-        c::LIVE_DESTROY_ROOM => typed(command, body, Event::LiveRoomDestroyed),
+        c::LIVE_DESTROY_ROOM => typed(command, body, |e| Event::LiveRoomDestroyed(Box::new(e))),
         c::LIVE_UPDATE_ROOM_INFO => typed(command, body, Event::LiveRoomInfoUpdated),
         c::LIVE_SET_METADATA => typed(command, body, Event::LiveMetadataSet),
         c::LIVE_DEL_METADATA => typed(command, body, Event::LiveMetadataDeleted),
@@ -136,10 +136,8 @@ fn typed<T: FamilyEvent>(
                 return Err(Rejection::CommandMismatch);
             }
             event.finish();
-            if mismatched {
-                if let Ok(json) = serde_json::from_slice::<Map<String, Value>>(body) {
-                    event.keep_raw(Box::new(json));
-                }
+            if mismatched && let Ok(json) = serde_json::from_slice::<Map<String, Value>>(body) {
+                event.keep_raw(Box::new(json));
             }
             Ok(wrap(event))
         }
