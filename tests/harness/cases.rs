@@ -654,7 +654,7 @@ pub async fn hostile_deep_nesting<A: Adapter>() {
         &format!("{}: deep, typed", A::NAME),
     );
     // An unknown command is decoded into a JSON tree, which stops at 128 levels.
-    let unknown = signed("Live.CallbackAfterCreateRoom", &deep);
+    let unknown = signed("Room.CallbackAfterCreateRoom", &deep);
     let response = prompt_roundtrip(&server, &raw(&unknown), A::NAME).await;
     assert_rejected(
         &response,

@@ -10,6 +10,7 @@
 
 pub mod cases;
 pub mod client;
+pub mod family_cases;
 pub mod load;
 
 /// Generates one `#[tokio::test]` per case of [`cases`] for an [`Adapter`]: each test file
@@ -70,7 +71,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
-use tencent_webhook::{Ack, Event, SdkApp, Webhook, WebhookConfig, WebhookService};
+use tencent_webhook::{
+    Ack, Event, EventKind, SdkApp, Webhook, WebhookConfig, WebhookRouter, WebhookService,
+};
 use tower_service::Service;
 
 /// Where every adapter mounts the webhook.
@@ -103,6 +106,9 @@ pub struct Delivery {
     pub task_id: Option<String>,
     pub event_type: Option<u32>,
     pub raw_len: usize,
+    /// The event's kind and room, as decoded.
+    pub kind: EventKind,
+    pub room: Option<String>,
 }
 
 impl Probe {
@@ -130,6 +136,8 @@ impl Probe {
 #[derive(Clone)]
 pub struct SuiteInner {
     probe: Probe,
+    /// Answers every delivery once probed (the before-webhooks: [`family_cases::router`]).
+    router: WebhookRouter,
 }
 
 impl Service<Webhook> for SuiteInner {
@@ -143,6 +151,7 @@ impl Service<Webhook> for SuiteInner {
 
     fn call(&mut self, hook: Webhook) -> Self::Future {
         let probe = self.probe.clone();
+        let mut router = self.router.clone();
         Box::pin(async move {
             match hook.context.client_ip.as_deref() {
                 Some("panic") => panic!("the suite's callback panics on purpose"),
@@ -160,8 +169,10 @@ impl Service<Webhook> for SuiteInner {
                 task_id,
                 event_type,
                 raw_len: hook.context.raw_body.len(),
+                kind: hook.event.kind(),
+                room: hook.event.room().map(|r| r.into_owned()),
             });
-            Ok(Ack::ok())
+            router.call(hook).await
         })
     }
 }
@@ -182,6 +193,7 @@ pub fn suite_service() -> (WebhookService<SuiteInner>, Probe) {
             config,
             SuiteInner {
                 probe: probe.clone(),
+                router: family_cases::router(),
             },
         ),
         probe,
