@@ -3,15 +3,15 @@
 //! back byte for byte through the framework. Run by `tests/family.rs` with
 //! [`family_suite!`](crate::family_suite) for each adapter.
 //!
-//! The suite's service answers through [`router`], a [`WebhookRouter`] whose before-webhook
+//! The suite's service answers through [`router`], an [`EventRouter`] whose before-webhook
 //! handlers decide from the event: a gift above [`GIFT_COIN_LIMIT`] coins is rejected and
 //! one of exactly [`GIFT_CUSTOM_COINS`] gets a custom code; a message's text picks its
 //! reply (see [`message_reply`]).
 
 use tencent_webhook::test_util::{TestRequest, samples, webhook};
 use tencent_webhook::{
-    BeforeSendGift, BeforeSendMsg, EventKind, GiftReply, MessageEdit, MessageReply, MsgElement,
-    WebhookRouter,
+    BeforeSendGift, BeforeSendMsg, EventKind, EventRouter, GiftReply, MessageEdit, MessageReply,
+    MsgElement,
 };
 
 use super::cases::{OK_BODY, assert_envelope, signed};
@@ -87,8 +87,8 @@ fn gift_reply(gift: &BeforeSendGift) -> GiftReply {
 }
 
 /// The router behind the suite's service (after the suite's own probe).
-pub fn router() -> WebhookRouter {
-    WebhookRouter::new()
+pub fn router() -> EventRouter {
+    EventRouter::new()
         .on_before_send_gift(|gift, _ctx| {
             let reply = gift_reply(&gift);
             async move { reply }

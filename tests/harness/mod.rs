@@ -72,7 +72,7 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use tencent_webhook::{
-    Ack, Event, EventKind, SdkApp, Webhook, WebhookConfig, WebhookRouter, WebhookService,
+    Ack, Event, EventKind, EventRouter, SdkApp, Webhook, WebhookConfig, WebhookService,
 };
 use tower_service::Service;
 
@@ -137,7 +137,7 @@ impl Probe {
 pub struct SuiteInner {
     probe: Probe,
     /// Answers every delivery once probed (the before-webhooks: [`family_cases::router`]).
-    router: WebhookRouter,
+    router: EventRouter,
 }
 
 impl Service<Webhook> for SuiteInner {

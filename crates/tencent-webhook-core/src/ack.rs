@@ -13,7 +13,7 @@ use crate::reply::MessageEdit;
 /// those with a [`GiftReply`](crate::GiftReply) or [`MessageReply`](crate::MessageReply),
 /// which become an `Ack` through [`BeforeSendGift::answer`](crate::BeforeSendGift::answer)
 /// and [`BeforeSendMsg::answer`](crate::BeforeSendMsg::answer) (or a
-/// [`WebhookRouter`](crate::WebhookRouter) handler). Only a `MessageReply` can make an
+/// [`EventRouter`](crate::EventRouter) handler). Only a `MessageReply` can make an
 /// `Ack` carry `MsgBody` or `CloudCustomData`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ack {

@@ -162,7 +162,7 @@ pub use layer::WebhookLayer;
 pub use platform::OptPlatform;
 pub use rejection::Rejection;
 pub use reply::{GiftReply, MessageEdit, MessageReply, ReplyCodeError};
-pub use router::WebhookRouter;
+pub use router::EventRouter;
 pub use scheme::Scheme;
 pub use service::{Admission, BoxError, WebhookService};
 pub use signature::sign;

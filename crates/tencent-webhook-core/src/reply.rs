@@ -4,7 +4,7 @@
 //! Tencent decides what happens from the answer's `ErrorCode` (the `ActionStatus` stays
 //! `OK`, as in Tencent's examples). A reply is built for one webhook and becomes an
 //! [`Ack`] only through that webhook's event ([`BeforeSendGift::answer`],
-//! [`BeforeSendMsg::answer`]) or a [`WebhookRouter`](crate::WebhookRouter) handler, so a
+//! [`BeforeSendMsg::answer`]) or an [`EventRouter`](crate::EventRouter) handler, so a
 //! gift cannot be answered with a modified message and an after-webhook cannot carry
 //! `MsgBody`. Custom codes are checked against the range Tencent passes to the client when
 //! the reply is built: out of range is a [`ReplyCodeError`] for you, never a wrong answer
@@ -254,7 +254,7 @@ impl MessageReply {
 impl BeforeSendGift {
     /// The [`Ack`] that answers this gift webhook with `reply`, for a callback made with
     /// [`WebhookService::from_fn`](crate::WebhookService::from_fn) (a
-    /// [`WebhookRouter`](crate::WebhookRouter) handler returns the reply itself).
+    /// [`EventRouter`](crate::EventRouter) handler returns the reply itself).
     pub fn answer(&self, reply: GiftReply) -> Ack {
         reply.into_ack()
     }
@@ -263,7 +263,7 @@ impl BeforeSendGift {
 impl BeforeSendMsg {
     /// The [`Ack`] that answers this message webhook with `reply`, for a callback made
     /// with [`WebhookService::from_fn`](crate::WebhookService::from_fn) (a
-    /// [`WebhookRouter`](crate::WebhookRouter) handler returns the reply itself).
+    /// [`EventRouter`](crate::EventRouter) handler returns the reply itself).
     ///
     /// ```
     /// use tencent_webhook_core::test_util::{samples, webhook};

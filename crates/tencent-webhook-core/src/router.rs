@@ -1,4 +1,4 @@
-//! [`WebhookRouter`]: one handler per event kind, and a fallback for the rest.
+//! [`EventRouter`]: one handler per event kind, and a fallback for the rest.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -36,13 +36,13 @@ type Handler = Arc<dyn Fn(Webhook) -> BoxFuture<'static, Ack> + Send + Sync>;
 /// use tencent_webhook_core::test_util::{TestRequest, samples};
 /// use tencent_webhook_core::{
 ///     Ack, BeforeSendGift, BeforeSendMsg, GiftReply, LiveRoomCreated, MessageEdit, MessageReply,
-///     MsgElement, SdkApp, Webhook, WebhookConfig, WebhookContext, WebhookRouter, WebhookService,
+///     MsgElement, SdkApp, Webhook, WebhookConfig, WebhookContext, EventRouter, WebhookService,
 /// };
 /// use tower::ServiceExt;
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
 ///
-/// let router = WebhookRouter::new()
+/// let router = EventRouter::new()
 ///     .on_live_room_created(|room: LiveRoomCreated, ctx: WebhookContext| async move {
 ///         println!("{} created {:?}", ctx.sdk_app_id, room.room_info.and_then(|r| r.room_id));
 ///     })
@@ -81,34 +81,34 @@ type Handler = Arc<dyn Fn(Webhook) -> BoxFuture<'static, Ack> + Send + Sync>;
 /// A reply belongs to its webhook: a gift handler cannot answer with a message reply,
 ///
 /// ```compile_fail
-/// use tencent_webhook_core::{MessageReply, WebhookRouter};
-/// let _ = WebhookRouter::new().on_before_send_gift(|_gift, _ctx| async { MessageReply::allow() });
+/// use tencent_webhook_core::{MessageReply, EventRouter};
+/// let _ = EventRouter::new().on_before_send_gift(|_gift, _ctx| async { MessageReply::allow() });
 /// ```
 ///
 /// and an after-webhook cannot answer with one either (so it never carries `MsgBody`):
 ///
 /// ```compile_fail
-/// use tencent_webhook_core::{MessageReply, WebhookRouter};
-/// let _ = WebhookRouter::new().on_after_send_msg(|_msg, _ctx| async { MessageReply::allow() });
+/// use tencent_webhook_core::{MessageReply, EventRouter};
+/// let _ = EventRouter::new().on_after_send_msg(|_msg, _ctx| async { MessageReply::allow() });
 /// ```
 #[derive(Clone, Default)]
-pub struct WebhookRouter {
+pub struct EventRouter {
     routes: Arc<HashMap<EventKind, Handler>>,
     fallback: Option<Handler>,
 }
 
-impl fmt::Debug for WebhookRouter {
+impl fmt::Debug for EventRouter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut kinds: Vec<_> = self.routes.keys().collect();
         kinds.sort();
-        f.debug_struct("WebhookRouter")
+        f.debug_struct("EventRouter")
             .field("routes", &kinds)
             .field("fallback", &self.fallback.is_some())
             .finish()
     }
 }
 
-impl WebhookRouter {
+impl EventRouter {
     /// A router with no handlers: every webhook is answered [`Ack::ok`].
     pub fn new() -> Self {
         Self::default()
@@ -207,7 +207,7 @@ where
 /// The typed `on_*` methods of the after-webhooks, one per event kind.
 macro_rules! after_routes {
     ($($(#[$doc:meta])* $method:ident => $variant:ident($ty:ty);)+) => {
-        impl WebhookRouter {
+        impl EventRouter {
             $(
                 $(#[$doc])*
                 pub fn $method<F, Fut>(self, handler: F) -> Self
@@ -286,7 +286,7 @@ impl<T> Unbox<T> for Box<T> {
 
 type IntoResult = fn(Ack) -> Result<Ack, Infallible>;
 
-impl Service<Webhook> for WebhookRouter {
+impl Service<Webhook> for EventRouter {
     type Response = Ack;
     type Error = Infallible;
     type Future = Map<BoxFuture<'static, Ack>, IntoResult>;

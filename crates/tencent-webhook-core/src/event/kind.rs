@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use super::{Event, RoomId, command};
 
 /// The kind of an [`Event`], one per variant: what a
-/// [`WebhookRouter`](crate::WebhookRouter) routes by.
+/// [`EventRouter`](crate::EventRouter) routes by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum EventKind {

@@ -57,7 +57,7 @@ async fn each_kind_reaches_its_handler_and_the_rest_the_fallback() {
     let room = recorder(&seen, "room");
     let follow = recorder(&seen, "follow");
     let fallback = recorder(&seen, "fallback");
-    let router = WebhookRouter::new()
+    let router = EventRouter::new()
         .on_live_room_created(move |e: LiveRoomCreated, ctx: WebhookContext| {
             room(format!("{}:{}", ctx.command, e.operator_account.unwrap()));
             async {}
@@ -112,7 +112,7 @@ async fn each_kind_reaches_its_handler_and_the_rest_the_fallback() {
 
 #[tokio::test]
 async fn without_a_fallback_everything_unregistered_is_acknowledged() {
-    let service = WebhookService::new(config(), WebhookRouter::new());
+    let service = WebhookService::new(config(), EventRouter::new());
     for (name, _, _) in samples::ALL {
         let (status, body) = answer(&service, name, NOW).await;
         assert_eq!(status, 200, "{name}");
@@ -124,8 +124,8 @@ async fn without_a_fallback_everything_unregistered_is_acknowledged() {
     }
 }
 
-fn reply_router(reply: fn(&BeforeSendMsg) -> MessageReply) -> WebhookRouter {
-    WebhookRouter::new()
+fn reply_router(reply: fn(&BeforeSendMsg) -> MessageReply) -> EventRouter {
+    EventRouter::new()
         .on_before_send_msg(move |msg: BeforeSendMsg, _ctx| {
             let r = reply(&msg);
             async move { r }
@@ -227,7 +227,7 @@ async fn on_the_trtc_scheme_the_router_routes_trtc_events() {
     let seen = Seen::default();
     let room = recorder(&seen, "trtc-room");
     let recording = recorder(&seen, "recording");
-    let router = WebhookRouter::new()
+    let router = EventRouter::new()
         .on_trtc_room(move |e: RoomEvent, ctx: WebhookContext| {
             room(format!("{}:{}", ctx.command, e.event_type));
             async {}
@@ -263,7 +263,7 @@ async fn on_the_trtc_scheme_the_router_routes_trtc_events() {
 async fn every_family_event_has_a_stable_idempotency_key() {
     let keys: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
     let sink = keys.clone();
-    let router = WebhookRouter::new().fallback(move |hook: Webhook| {
+    let router = EventRouter::new().fallback(move |hook: Webhook| {
         sink.lock().unwrap().push((
             hook.context.command.clone(),
             hook.context.idempotency_key().to_string(),
@@ -304,11 +304,11 @@ async fn every_family_event_has_a_stable_idempotency_key() {
 
 #[test]
 fn debug_lists_the_routes() {
-    let router = WebhookRouter::new()
+    let router = EventRouter::new()
         .on_follow_deleted(|_e, _ctx| async {})
         .on(EventKind::Unknown, |_hook| async {});
     assert_eq!(
         format!("{router:?}"),
-        "WebhookRouter { routes: [FollowDeleted, Unknown], fallback: false }"
+        "EventRouter { routes: [FollowDeleted, Unknown], fallback: false }"
     );
 }
