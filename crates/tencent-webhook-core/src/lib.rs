@@ -93,6 +93,15 @@
 //! # }
 //! ```
 //!
+//! # Per-command handlers and before-webhook replies
+//!
+//! TUILiveKit sends every enabled command (rooms, members, seats, battles, gifts, room
+//! messages, follows) to the app's one webhook URL; each decodes into its own [`Event`]
+//! variant. An [`EventRouter`] registers one handler per [`EventKind`] plus a fallback,
+//! and answers the two before-webhooks with typed replies: [`GiftReply`] (allow, reject,
+//! a custom code in 102100–102200) and [`MessageReply`] (allow, allow modified, reject,
+//! drop silently, a custom code in 10100–10200). See [`EventRouter`] for an example.
+//!
 //! # Protocol choices
 //!
 //! Where Tencent's documentation is unclear or inconsistent, the receiver is lenient:

@@ -20,7 +20,7 @@ use http_body_util::Full;
 
 use crate::{Rejection, Webhook, WebhookContext, sign, trtc_sign};
 
-/// Sample bodies from Tencent's documentation (PROTOCOL §4, §5).
+/// Sample bodies from Tencent's documentation (the pages each sample links).
 pub mod samples {
     /// `Follow.CallbackAfterCloudRecordingChanged`, event 305 (the documented sample).
     pub const RECORDING_CHANGED: &str = r#"{"CallbackCommand":"Follow.CallbackAfterCloudRecordingChanged","EventGroupId":3,"EventType":305,"CallbackTs":1752580150082,"EventInfo":{"RoomId":"635055","EventTs":1752580150,"EventMsTs":1752580150081,"UserId":"user1","TaskId":"-m9-bVVU7id***K-m928oZWQndiborbEWH3zY-lIXlprc-gQvQE","Payload":{"Status":0}}}"#;

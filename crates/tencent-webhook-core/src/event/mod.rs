@@ -176,11 +176,13 @@ pub enum Event {
     FollowAdded(FollowAdded),
     /// `Follow.CallbackAfterFollowDelete`.
     FollowDeleted(FollowDeleted),
-    /// A command this version has no type for, with its JSON object.
+    /// A command this version has no type for, with its JSON object (also a known
+    /// TUILiveKit command whose body no typed decoder can read, e.g. a duplicated field).
     Unknown(UnknownEvent),
 }
 
-/// A webhook whose `CallbackCommand` (or TRTC `EventGroupId`) this version does not decode.
+/// A webhook whose `CallbackCommand` (or TRTC `EventGroupId`) this version does not decode,
+/// or a TUILiveKit command whose body its typed decoder cannot read (see [`Event::Unknown`]).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UnknownEvent {
