@@ -120,15 +120,12 @@ pub struct BattleEnded {
     /// `EndTime` in Unix seconds.
     #[serde(rename = "EndTime", default, deserialize_with = "tolerant::uint")]
     pub end_time: Option<u64>,
-    /// `OpType` (`opType` is accepted too): 0 time is up, 1 every owner left after the
-    /// start, 2 created but never started (nobody joined).
-    #[serde(
-        rename = "OpType",
-        alias = "opType",
-        default,
-        deserialize_with = "tolerant::int"
-    )]
+    /// `OpType` (`opType` is read when it is absent): 0 time is up, 1 every owner left
+    /// after the start, 2 created but never started (nobody joined).
+    #[serde(rename = "OpType", default, deserialize_with = "tolerant::int")]
     pub op_type: Option<i64>,
+    #[serde(rename = "opType", default, deserialize_with = "tolerant::int")]
+    pub(crate) op_type_lower: Option<i64>,
     /// `FromRoomInfo`: the inviting room, with its score.
     #[serde(
         rename = "FromRoomInfo",

@@ -111,14 +111,12 @@ pub struct LiveAdminsModified {
         deserialize_with = "tolerant::strings"
     )]
     pub admin_account: Vec<String>,
-    /// `opType` (Tencent's spelling; `OpType` is accepted too): `add` or `delete`.
-    #[serde(
-        rename = "opType",
-        alias = "OpType",
-        default,
-        deserialize_with = "tolerant::string"
-    )]
+    /// `opType` (Tencent's spelling; `OpType` is read when it is absent): `add` or
+    /// `delete`.
+    #[serde(rename = "opType", default, deserialize_with = "tolerant::string")]
     pub op_type: Option<String>,
+    #[serde(rename = "OpType", default, deserialize_with = "tolerant::string")]
+    pub(crate) op_type_capitalised: Option<String>,
     /// `EventTime` in Unix milliseconds.
     #[serde(rename = "EventTime", default, deserialize_with = "tolerant::uint")]
     pub event_time: Option<u64>,

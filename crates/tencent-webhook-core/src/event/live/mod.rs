@@ -60,11 +60,9 @@ family_event!(
     LiveRoomThresholdReached,
     LiveMemberStateChanged,
     LiveOwnerChanged,
-    LiveAdminsModified,
     SeatInfoChanged,
     BattleCreated,
     BattleStarted,
-    BattleEnded,
     BeforeSendGift,
     BeforeSendMsg,
     AfterSendMsg,
@@ -92,6 +90,36 @@ macro_rules! family_event_with_room_info_time {
 }
 
 family_event_with_room_info_time!(LiveRoomCreated, LiveRoomInfoUpdated);
+
+/// `opType` (Tencent's spelling) or `OpType`.
+impl FamilyEvent for LiveAdminsModified {
+    fn body_command(&self) -> &BodyCommand {
+        &self.command
+    }
+    fn keep_raw(&mut self, raw: Box<Map<String, Value>>) {
+        self.raw = Some(raw);
+    }
+    fn finish(&mut self) {
+        if self.op_type.is_none() {
+            self.op_type = self.op_type_capitalised.take();
+        }
+    }
+}
+
+/// `OpType` (Tencent's spelling) or `opType`.
+impl FamilyEvent for BattleEnded {
+    fn body_command(&self) -> &BodyCommand {
+        &self.command
+    }
+    fn keep_raw(&mut self, raw: Box<Map<String, Value>>) {
+        self.raw = Some(raw);
+    }
+    fn finish(&mut self) {
+        if self.op_type.is_none() {
+            self.op_type = self.op_type_lower.take();
+        }
+    }
+}
 
 /// Decode `body` as the family event named by `command`; `None` when `command` is not of
 /// the family.

@@ -296,6 +296,13 @@ fn alternative_spellings() {
         LiveAdminsModified
     );
     assert_eq!(e.op_type.as_deref(), Some("add"));
+    let body = r#"{"opType":"add","OpType":"delete"}"#;
+    let e = expect!(decode(command::LIVE_MODIFY_ADMIN, body), LiveAdminsModified);
+    assert_eq!(
+        e.op_type.as_deref(),
+        Some("add"),
+        "both spellings: Tencent's wins"
+    );
     let body = samples::END_BATTLE.replace("\"OpType\":0", "\"opType\":2");
     let e = expect!(decode(command::LIVE_END_BATTLE, &body), BattleEnded);
     assert_eq!(e.op_type, Some(2));
@@ -528,4 +535,83 @@ fn kinds_round_trip_through_commands() {
         before,
         [EventKind::BeforeSendGift, EventKind::BeforeSendMsg]
     );
+}
+
+mod tolerance {
+    //! Any JSON object, with Tencent's field names holding values of any type, is delivered
+    //! as its command's typed event, never refused; whatever was skipped is in `raw`.
+
+    use proptest::prelude::*;
+    use serde_json::{Map, Value};
+
+    use super::raw_of;
+    use crate::event::{EventKind, parse};
+    use crate::test_util::samples;
+
+    const FIELDS: [&str; 24] = [
+        "RoomId",
+        "RoomInfo",
+        "Operator_Account",
+        "EventTime",
+        "EventType",
+        "MemberList",
+        "Member_Account",
+        "SeatList",
+        "Index",
+        "GiftWater",
+        "Coins",
+        "To_Account",
+        "MsgBody",
+        "MsgType",
+        "MsgContent",
+        "CloudCustomData",
+        "FollowList",
+        "Metadata",
+        "Keys",
+        "opType",
+        "OpType",
+        "FromRoomInfo",
+        "ToRoomList",
+        "Category",
+    ];
+
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            // Halves print and parse back exactly (serde_json's default float parsing may
+            // be one unit off for long mantissas, which is not what this checks).
+            any::<i32>().prop_map(|i| Value::from(f64::from(i) + 0.5)),
+            "[ -~]{0,12}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::vec((prop::sample::select(&FIELDS[..]), inner), 0..6).prop_map(
+                    |kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+                ),
+            ]
+        })
+    }
+
+    fn object() -> impl Strategy<Value = Map<String, Value>> {
+        prop::collection::vec((prop::sample::select(&FIELDS[..]), value()), 0..10)
+            .prop_map(|kv| kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn any_object_is_delivered_typed(index in 3usize..21, body in object()) {
+            let (_, command, _) = samples::ALL[index];
+            let bytes = serde_json::to_vec(&body).unwrap();
+            let event = parse(command, &bytes).unwrap();
+            prop_assert_eq!(event.kind(), EventKind::of_command(command));
+            if let Some(raw) = raw_of(&event) {
+                prop_assert_eq!(raw, &body);
+            }
+        }
+    }
 }
