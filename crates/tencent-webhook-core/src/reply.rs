@@ -81,9 +81,9 @@ impl GiftReply {
         }
     }
 
-    /// Reject the gift with your own code and text, which Tencent passes to the client.
-    /// The code must lie in [`GiftReply::CUSTOM_CODES`]; otherwise this is an error (and
-    /// nothing is sent).
+    /// Reject the gift with your own code and text, which Tencent passes to the client
+    /// (as is: put nothing secret in it). The code must lie in [`GiftReply::CUSTOM_CODES`];
+    /// otherwise this is an error (and nothing is sent).
     pub fn reject_with(
         code: i64,
         info: impl Into<Cow<'static, str>>,
@@ -217,8 +217,8 @@ impl MessageReply {
     }
 
     /// Reject the message with your own code and text, which Tencent passes to the
-    /// sender. The code must lie in [`MessageReply::CUSTOM_CODES`]; otherwise this is an
-    /// error (and nothing is sent).
+    /// sender (as is: put nothing secret in it). The code must lie in
+    /// [`MessageReply::CUSTOM_CODES`]; otherwise this is an error (and nothing is sent).
     pub fn reject_with(
         code: i64,
         info: impl Into<Cow<'static, str>>,
