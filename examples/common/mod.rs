@@ -10,14 +10,20 @@
 //! - `POST /tencent/callback` is the Chat / TUILiveKit webhook, `POST /trtc/callback` the
 //!   TRTC console event callback (one callback serves both), `GET /healthz` the app's own
 //!   route;
-//! - prints one `key=value` line per delivered event; never prints the token or the key.
+//! - prints one `key=value` line per delivered event, naming its room (`room=`) and acting
+//!   user (`user=`); never prints the token or the key;
+//! - answers the two before-webhooks ([`moderate`]): rejects a gift worth more than
+//!   [`GIFT_COIN_LIMIT`] coins, and replaces [`BANNED_WORD`] in room messages.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use tencent_webhook::{Ack, Event, SdkApp, Webhook, WebhookConfig};
+use tencent_webhook::{
+    Ack, BeforeSendGift, BeforeSendMsg, Event, GiftReply, MessageEdit, MessageReply, MsgElement,
+    SdkApp, Webhook, WebhookConfig,
+};
 
 /// Where the examples mount the Chat / TUILiveKit webhook.
 pub const WEBHOOK_PATH: &str = "/tencent/callback";
@@ -125,11 +131,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The callback every example mounts: print one line, count, acknowledge.
+    /// The callback every example mounts: print one line, count, acknowledge (answering
+    /// the before-webhooks with [`moderate`]).
     pub async fn on_webhook(self, hook: Webhook) -> Ack {
         println!("{}", describe(&hook));
         self.events.fetch_add(1, Ordering::Relaxed);
-        Ack::ok()
+        moderate(&hook.event)
     }
 
     /// The body of `GET /healthz`.
@@ -171,9 +178,65 @@ pub fn describe(hook: &Webhook) -> String {
             );
             field(&mut line, "event_type", &room.event_type.to_string());
         }
-        _ => field(&mut line, "bytes", &hook.context.raw_body.len().to_string()),
+        other => {
+            field(&mut line, "room", other.room().as_deref().unwrap_or("-"));
+            field(&mut line, "user", other.user().unwrap_or("-"));
+            match other {
+                Event::BeforeSendGift(gift) => {
+                    let coins = gift_coins(gift).map(|c| c.to_string());
+                    field(&mut line, "coins", coins.as_deref().unwrap_or("-"));
+                }
+                Event::BeforeSendMsg(BeforeSendMsg { msg_body, .. })
+                | Event::AfterSendMsg(tencent_webhook::AfterSendMsg { msg_body, .. }) => {
+                    let text: Vec<&str> = msg_body.iter().filter_map(MsgElement::as_text).collect();
+                    field(&mut line, "text", &text.join(" "));
+                }
+                _ => {}
+            }
+            field(&mut line, "bytes", &hook.context.raw_body.len().to_string());
+        }
     }
     line
+}
+
+/// Gifts worth more coins than this are rejected.
+pub const GIFT_COIN_LIMIT: i64 = 500;
+/// The word the example replaces in room messages, and what it puts instead.
+pub const BANNED_WORD: (&str, &str) = ("red packet", "***");
+
+fn gift_coins(gift: &BeforeSendGift) -> Option<i64> {
+    gift.gift_water.as_ref().and_then(|g| g.coins)
+}
+
+/// The example's answer to a webhook: a gift above [`GIFT_COIN_LIMIT`] coins is rejected; a
+/// room message containing [`BANNED_WORD`] is let through with the word replaced; every
+/// other webhook is acknowledged.
+pub fn moderate(event: &Event) -> Ack {
+    match event {
+        Event::BeforeSendGift(gift) => gift.answer(match gift_coins(gift) {
+            Some(coins) if coins > GIFT_COIN_LIMIT => GiftReply::reject(),
+            _ => GiftReply::allow(),
+        }),
+        Event::BeforeSendMsg(msg) => {
+            let (word, replacement) = BANNED_WORD;
+            let mentions = |e: &MsgElement| e.as_text().is_some_and(|t| t.contains(word));
+            if !msg.msg_body.iter().any(mentions) {
+                return msg.answer(MessageReply::allow());
+            }
+            let body = msg
+                .msg_body
+                .iter()
+                .map(|e| match e.as_text() {
+                    Some(text) => MsgElement::text(text.replace(word, replacement)),
+                    None => e.clone(),
+                })
+                .collect();
+            msg.answer(MessageReply::allow_modified(
+                MessageEdit::new().msg_body(body),
+            ))
+        }
+        _ => Ack::ok(),
+    }
 }
 
 fn field(line: &mut String, key: &str, value: &str) {
@@ -194,6 +257,49 @@ fn field(line: &mut String, key: &str, value: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tencent_webhook::test_util::{samples, webhook};
+
+    #[test]
+    fn every_sample_names_its_room_and_user() {
+        for (name, command, body) in samples::ALL {
+            let line = describe(&webhook(1400000000, command, body).unwrap());
+            assert!(
+                line.starts_with(&format!("command={command} room=")),
+                "{name}: {line}"
+            );
+            assert!(line.contains(" user="), "{name}: {line}");
+        }
+        let (command, body) = samples::by_name("before-msg").unwrap();
+        assert_eq!(
+            describe(&webhook(1400000000, command, body).unwrap()),
+            format!(
+                "command=Group.CallbackBeforeSendMsg room=\"@TGS#2J4SZEAEL\" user=jared text=\"red packet\" bytes={}",
+                body.len()
+            )
+        );
+    }
+
+    #[test]
+    fn the_example_moderates_gifts_and_messages() {
+        let (command, body) = samples::by_name("before-gift").unwrap();
+        let ack = moderate(&webhook(1, command, body).unwrap().event);
+        assert_eq!((ack.is_ok(), ack.error_code()), (true, 1), "1000 coins");
+        let cheap = body.replace("\"Coins\":1000", "\"Coins\":10");
+        assert_eq!(
+            moderate(&webhook(1, command, cheap).unwrap().event),
+            Ack::ok()
+        );
+
+        let (command, body) = samples::by_name("before-msg").unwrap();
+        let ack = moderate(&webhook(1, command, body).unwrap().event);
+        let edit = ack.message_edit().expect("modified");
+        assert_eq!(edit.get_msg_body().unwrap()[0].as_text(), Some("***"));
+        let clean = body.replace("red packet", "hello");
+        assert_eq!(
+            moderate(&webhook(1, command, clean).unwrap().event),
+            Ack::ok()
+        );
+    }
 
     #[test]
     fn describes_trtc_events_like_chat_ones() {

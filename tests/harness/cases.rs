@@ -135,12 +135,12 @@ pub async fn recording_under_every_name<A: Adapter>() {
 
 pub async fn unknown_command_is_delivered<A: Adapter>() {
     let server = Server::start::<A>();
-    let req = signed("Live.CallbackAfterCreateRoom", samples::CREATE_ROOM);
+    let req = signed("Room.CallbackAfterCreateRoom", samples::UNKNOWN_COMMAND);
     let response = client::roundtrip(server.addr, &raw(&req)).await;
     assert_envelope(&response, 200, OK_BODY, A::NAME);
     let deliveries = server.probe.deliveries();
     assert_eq!(deliveries.len(), 1);
-    assert_eq!(deliveries[0].command, "Live.CallbackAfterCreateRoom");
+    assert_eq!(deliveries[0].command, "Room.CallbackAfterCreateRoom");
     assert!(!deliveries[0].typed);
 }
 
@@ -654,7 +654,7 @@ pub async fn hostile_deep_nesting<A: Adapter>() {
         &format!("{}: deep, typed", A::NAME),
     );
     // An unknown command is decoded into a JSON tree, which stops at 128 levels.
-    let unknown = signed("Live.CallbackAfterCreateRoom", &deep);
+    let unknown = signed("Room.CallbackAfterCreateRoom", &deep);
     let response = prompt_roundtrip(&server, &raw(&unknown), A::NAME).await;
     assert_rejected(
         &response,

@@ -20,6 +20,7 @@
 
 pub mod cases;
 pub mod client;
+pub mod family_cases;
 pub mod load;
 pub mod trtc_attack;
 pub mod trtc_cases;
@@ -118,7 +119,8 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use tencent_webhook::test_util::samples;
 use tencent_webhook::{
-    Ack, Event, RoomEventKind, Scheme, SdkApp, Webhook, WebhookConfig, WebhookService,
+    Ack, Event, EventKind, EventRouter, RoomEventKind, Scheme, SdkApp, Webhook, WebhookConfig,
+    WebhookService,
 };
 use tower_service::Service;
 
@@ -169,10 +171,13 @@ pub struct Delivery {
     pub task_id: Option<String>,
     pub event_type: Option<u32>,
     /// For a TRTC room or media event, its kind.
-    pub room: Option<RoomEventKind>,
+    pub room_kind: Option<RoomEventKind>,
     pub raw_len: usize,
     /// `context.idempotency_key()`, as text.
     pub idempotency_key: String,
+    /// The event's kind and room, as decoded.
+    pub kind: EventKind,
+    pub room: Option<String>,
 }
 
 impl Probe {
@@ -200,6 +205,8 @@ impl Probe {
 #[derive(Clone)]
 pub struct SuiteInner {
     probe: Probe,
+    /// Answers every delivery once probed (the before-webhooks: [`family_cases::router`]).
+    router: EventRouter,
 }
 
 /// The trigger word of a webhook: Chat's `ClientIP`, or a TRTC event's `UserId`.
@@ -223,6 +230,7 @@ impl Service<Webhook> for SuiteInner {
 
     fn call(&mut self, hook: Webhook) -> Self::Future {
         let probe = self.probe.clone();
+        let mut router = self.router.clone();
         Box::pin(async move {
             match trigger(&hook) {
                 Some("panic") => panic!("the suite's callback panics on purpose"),
@@ -231,7 +239,7 @@ impl Service<Webhook> for SuiteInner {
                 Some("slow") => tokio::time::sleep(Duration::from_secs(5)).await,
                 _ => {}
             }
-            let (task_id, event_type, room) = match &hook.event {
+            let (task_id, event_type, room_kind) = match &hook.event {
                 Event::Recording(r) => (r.info.task_id.clone(), Some(r.event_type), None),
                 Event::Room(r) => (None, Some(r.event_type), Some(r.kind)),
                 _ => (None, None, None),
@@ -243,11 +251,13 @@ impl Service<Webhook> for SuiteInner {
                 typed: !matches!(hook.event, Event::Unknown(_)),
                 task_id,
                 event_type,
-                room,
+                room_kind,
                 raw_len: hook.context.raw_body.len(),
                 idempotency_key: hook.context.idempotency_key().to_string(),
+                kind: hook.event.kind(),
+                room: hook.event.room().map(|r| r.into_owned()),
             });
-            Ok(Ack::ok())
+            router.call(hook).await
         })
     }
 }
@@ -283,6 +293,7 @@ pub fn suite_services(config: WebhookConfig) -> (SuiteServices, Probe) {
     let probe = Probe::default();
     let inner = SuiteInner {
         probe: probe.clone(),
+        router: family_cases::router(),
     };
     let services = SuiteServices {
         chat: WebhookService::new(config.clone(), inner.clone()),

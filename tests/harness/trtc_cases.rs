@@ -133,7 +133,7 @@ pub async fn trtc_doc_vector_is_code_0<A: Adapter>() {
     assert_eq!(d.scheme, Scheme::Trtc);
     assert_eq!(d.sdk_app_id, APP);
     assert_eq!(d.command, "TRTC.2.204");
-    assert_eq!(d.room, Some(RoomEventKind::AudioStopped));
+    assert_eq!(d.room_kind, Some(RoomEventKind::AudioStopped));
     assert_eq!(d.raw_len, trtc::DOC_BODY.len(), "the raw body, as sent");
     assert!(
         d.idempotency_key.starts_with(&format!("trtc-{APP}-")),
@@ -215,7 +215,7 @@ pub async fn trtc_independent_vector_with_the_rotated_key<A: Adapter>() {
     assert_eq!(deliveries.len(), 2, "{}", A::NAME);
     for d in &deliveries {
         assert_eq!(d.command, "TRTC.1.101");
-        assert_eq!(d.room, Some(RoomEventKind::RoomCreated));
+        assert_eq!(d.room_kind, Some(RoomEventKind::RoomCreated));
     }
 }
 
@@ -460,7 +460,7 @@ pub async fn trtc_recording_is_delivered_typed<A: Adapter>() {
     assert!(cloud.typed, "decoded as Event::Recording");
     assert_eq!(cloud.task_id.as_deref(), Some(SAMPLE_TASK));
     assert_eq!(cloud.event_type, Some(305));
-    assert_eq!(cloud.room, None);
+    assert_eq!(cloud.room_kind, None);
     assert_eq!(cloud.raw_len, trtc::RECORDING_UPLOAD_STOPPED.len());
     assert_eq!(web.command, "TRTC.8.801");
     assert!(web.typed);
@@ -482,7 +482,7 @@ pub async fn trtc_room_events_are_delivered_typed<A: Adapter>() {
     assert_eq!(deliveries.len(), events.len(), "{}", A::NAME);
     for ((_, command, kind), d) in events.iter().zip(&deliveries) {
         assert_eq!(d.command, *command);
-        assert_eq!(d.room, Some(*kind));
+        assert_eq!(d.room_kind, Some(*kind));
         assert!(d.typed);
         assert_eq!(d.task_id, None);
     }
@@ -506,7 +506,7 @@ pub async fn trtc_unknown_groups_and_types_are_delivered<A: Adapter>() {
     assert_eq!(deliveries[0].command, "TRTC.9.901");
     assert!(!deliveries[0].typed);
     assert_eq!(deliveries[1].command, "TRTC.1.199");
-    assert_eq!(deliveries[1].room, Some(RoomEventKind::Other(199)));
+    assert_eq!(deliveries[1].room_kind, Some(RoomEventKind::Other(199)));
     assert_eq!(deliveries[2].command, "TRTC");
     assert!(!deliveries[2].typed);
 }
@@ -523,7 +523,7 @@ pub async fn trtc_unsigned_app_is_accepted<A: Adapter>() {
     let deliveries = server.probe.deliveries();
     assert_eq!(deliveries.len(), 1, "{}", A::NAME);
     assert_eq!(deliveries[0].sdk_app_id, UNSIGNED_APP);
-    assert_eq!(deliveries[0].room, Some(RoomEventKind::UserEntered));
+    assert_eq!(deliveries[0].room_kind, Some(RoomEventKind::UserEntered));
     assert!(
         deliveries[0]
             .idempotency_key

@@ -2,17 +2,26 @@
 
 use std::borrow::Cow;
 
+use crate::reply::MessageEdit;
+
 /// The callback's answer to one delivered webhook.
 ///
 /// [`Ack::ok`] becomes `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`;
 /// [`Ack::fail`] becomes `{"ActionStatus":"FAIL","ErrorCode":code,"ErrorInfo":info}`,
 /// both with HTTP 200 (Tencent reads the envelope, not the status). For "after" webhooks
-/// Tencent ignores the code; for "before" webhooks the code decides what happens.
+/// Tencent ignores the code; for "before" webhooks the code decides what happens: answer
+/// those with a [`GiftReply`](crate::GiftReply) or [`MessageReply`](crate::MessageReply),
+/// which become an `Ack` through [`BeforeSendGift::answer`](crate::BeforeSendGift::answer)
+/// and [`BeforeSendMsg::answer`](crate::BeforeSendMsg::answer) (or a
+/// [`EventRouter`](crate::EventRouter) handler). Only a `MessageReply` can make an
+/// `Ack` carry `MsgBody` or `CloudCustomData`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ack {
     ok: bool,
     code: i64,
     info: Cow<'static, str>,
+    /// The modified message of a before-message reply; set only by `MessageReply`.
+    edit: Option<Box<MessageEdit>>,
 }
 
 impl Ack {
@@ -22,6 +31,22 @@ impl Ack {
             ok: true,
             code: 0,
             info: Cow::Borrowed(""),
+            edit: None,
+        }
+    }
+
+    /// A before-webhook decision: `ActionStatus` `OK` with the decision in `ErrorCode`
+    /// (as Tencent's before-webhook pages answer), and for a message the modification.
+    pub(crate) fn decision(
+        code: i64,
+        info: Cow<'static, str>,
+        edit: Option<Box<MessageEdit>>,
+    ) -> Self {
+        Self {
+            ok: true,
+            code,
+            info,
+            edit,
         }
     }
 
@@ -32,10 +57,12 @@ impl Ack {
             ok: false,
             code,
             info: info.into(),
+            edit: None,
         }
     }
 
-    /// Whether this is a success.
+    /// Whether `ActionStatus` is `OK`. A before-webhook decision (reject, drop, a custom
+    /// code) is `OK` too, with the decision in [`error_code`](Self::error_code).
     pub const fn is_ok(&self) -> bool {
         self.ok
     }
@@ -48,6 +75,12 @@ impl Ack {
     /// The `ErrorInfo` of the envelope.
     pub fn error_info(&self) -> &str {
         &self.info
+    }
+
+    /// The modified message this answer carries (`MsgBody`, `CloudCustomData`), set only
+    /// by [`MessageReply::allow_modified`](crate::MessageReply::allow_modified).
+    pub fn message_edit(&self) -> Option<&MessageEdit> {
+        self.edit.as_deref()
     }
 }
 

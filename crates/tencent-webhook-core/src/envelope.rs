@@ -2,17 +2,20 @@
 //!
 //! - [`Scheme::Chat`]: always the envelope `{"ActionStatus":"OK"|"FAIL","ErrorCode":n,
 //!   "ErrorInfo":".."}`; a delivered webhook answers 200 whatever the callback said
-//!   (<https://trtc.io/document/34354>).
+//!   (<https://trtc.io/document/34354>). A modified room message (only a
+//!   [`MessageReply`](crate::MessageReply) can carry one) appends `"MsgBody":[..]` and/or
+//!   `"CloudCustomData":".."` (<https://trtc.io/document/74347>).
 //! - [`Scheme::Trtc`]: `{"code":0}` with 200 for success; anything else is non-200 with
 //!   `{"code":n,"message":".."}`, so that TRTC retries (<https://trtc.io/document/39558>:
-//!   only a 200 counts, and header plus body must stay within 2,000 bytes).
+//!   only a 200 counts, and header plus body must stay within 2,000 bytes). TRTC has no
+//!   before-webhooks: a message modification is never sent on this scheme.
 
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::Full;
 use serde::Serialize;
 
-use crate::{Ack, Rejection, Scheme};
+use crate::{Ack, MsgElement, Rejection, Scheme};
 
 /// The HTTP response the core produces: a small, fully buffered JSON body.
 pub type WebhookResponse = Response<Full<Bytes>>;
@@ -34,6 +37,10 @@ struct Envelope<'a> {
     error_code: i64,
     #[serde(rename = "ErrorInfo")]
     error_info: &'a str,
+    #[serde(rename = "MsgBody", skip_serializing_if = "Option::is_none")]
+    msg_body: Option<&'a [MsgElement]>,
+    #[serde(rename = "CloudCustomData", skip_serializing_if = "Option::is_none")]
+    cloud_custom_data: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -46,11 +53,11 @@ struct TrtcAnswer<'a> {
 /// `{"code":0}` on success and 500 with the callback's code and text on failure.
 pub(crate) fn ack_response(scheme: Scheme, ack: &Ack) -> WebhookResponse {
     match (scheme, ack.is_ok()) {
-        (Scheme::Chat, true) => build(StatusCode::OK, Bytes::from_static(OK_BODY)),
-        (Scheme::Chat, false) => build(
-            StatusCode::OK,
-            encode("FAIL", ack.error_code(), ack.error_info()),
-        ),
+        (Scheme::Chat, true) if *ack == Ack::ok() => {
+            build(StatusCode::OK, Bytes::from_static(OK_BODY))
+        }
+        (Scheme::Chat, true) => build(StatusCode::OK, encode_ack("OK", ack)),
+        (Scheme::Chat, false) => build(StatusCode::OK, encode_ack("FAIL", ack)),
         (Scheme::Trtc, true) => build(StatusCode::OK, Bytes::from_static(TRTC_OK_BODY)),
         (Scheme::Trtc, false) => build(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -75,14 +82,31 @@ pub(crate) fn rejection_response(scheme: Scheme, rejection: Rejection) -> Webhoo
 }
 
 fn encode(status: &'static str, code: i64, info: &str) -> Bytes {
-    let envelope = Envelope {
+    serialize(&Envelope {
         action_status: status,
         error_code: code,
         error_info: info,
-    };
+        msg_body: None,
+        cloud_custom_data: None,
+    })
+}
+
+/// The envelope of a callback's answer, with a message modification when it has one.
+fn encode_ack(status: &'static str, ack: &Ack) -> Bytes {
+    let edit = ack.message_edit();
+    serialize(&Envelope {
+        action_status: status,
+        error_code: ack.error_code(),
+        error_info: ack.error_info(),
+        msg_body: edit.and_then(|e| e.get_msg_body()),
+        cloud_custom_data: edit.and_then(|e| e.get_cloud_custom_data()),
+    })
+}
+
+fn serialize(envelope: &Envelope<'_>) -> Bytes {
     // Serialising a struct of a str and an integer cannot fail; were it ever to, the
     // answer must still say FAIL.
-    Bytes::from(serde_json::to_vec(&envelope).unwrap_or_else(|_| FAIL_FALLBACK_BODY.to_vec()))
+    Bytes::from(serde_json::to_vec(envelope).unwrap_or_else(|_| FAIL_FALLBACK_BODY.to_vec()))
 }
 
 fn encode_trtc(code: i64, message: &str) -> Bytes {
@@ -169,6 +193,75 @@ mod tests {
                 )
             );
         }
+    }
+
+    #[tokio::test]
+    async fn before_replies_are_byte_exact() {
+        use crate::{GiftReply, MessageEdit, MessageReply};
+        let cases = [
+            (
+                MessageReply::reject().into_ack(),
+                r#"{"ActionStatus":"OK","ErrorCode":1,"ErrorInfo":""}"#,
+            ),
+            (
+                MessageReply::discard().into_ack(),
+                r#"{"ActionStatus":"OK","ErrorCode":2,"ErrorInfo":""}"#,
+            ),
+            (
+                MessageReply::reject_with(10100, "too \"loud\"")
+                    .unwrap()
+                    .into_ack(),
+                r#"{"ActionStatus":"OK","ErrorCode":10100,"ErrorInfo":"too \"loud\""}"#,
+            ),
+            (
+                MessageReply::allow_modified(
+                    MessageEdit::new()
+                        .msg_body(vec![MsgElement::text("a *** b")])
+                        .cloud_custom_data("moderated"),
+                )
+                .into_ack(),
+                r#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"a *** b"}}],"CloudCustomData":"moderated"}"#,
+            ),
+            (
+                MessageReply::allow_modified(MessageEdit::new().cloud_custom_data("only"))
+                    .into_ack(),
+                r#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","CloudCustomData":"only"}"#,
+            ),
+            (
+                MessageReply::allow().into_ack(),
+                r#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#,
+            ),
+            (
+                GiftReply::reject().into_ack(),
+                r#"{"ActionStatus":"OK","ErrorCode":1,"ErrorInfo":""}"#,
+            ),
+            (
+                GiftReply::reject_with(102200, "no").unwrap().into_ack(),
+                r#"{"ActionStatus":"OK","ErrorCode":102200,"ErrorInfo":"no"}"#,
+            ),
+        ];
+        for (ack, expected) in cases {
+            let r = ack_response(Scheme::Chat, &ack);
+            assert_eq!(r.status(), StatusCode::OK);
+            assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json");
+            assert_eq!(&body_bytes(r).await[..], expected.as_bytes());
+        }
+    }
+
+    #[tokio::test]
+    async fn trtc_ignores_a_message_edit() {
+        use crate::{MessageEdit, MessageReply};
+        let ack = MessageReply::allow_modified(
+            MessageEdit::new()
+                .msg_body(vec![MsgElement::text("x")])
+                .cloud_custom_data("y"),
+        )
+        .into_ack();
+        let r = ack_response(Scheme::Trtc, &ack);
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(&body_bytes(r).await[..], br#"{"code":0}"#);
+        let r = ack_response(Scheme::Trtc, &MessageReply::discard().into_ack());
+        assert_eq!(&body_bytes(r).await[..], br#"{"code":0}"#);
     }
 
     #[tokio::test]

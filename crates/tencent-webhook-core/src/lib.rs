@@ -93,6 +93,8 @@ mod layer;
 mod platform;
 mod query;
 mod rejection;
+mod reply;
+mod router;
 mod run_to_end;
 mod scheme;
 mod service;
@@ -111,15 +113,22 @@ pub use config::{
 pub use context::{Webhook, WebhookContext};
 pub use envelope::WebhookResponse;
 pub use event::{
-    CallRecording, EnterReason, Event, ExitReason, RecordedFile, RecordingEvent,
-    RecordingEventInfo, RecordingPayload, Role, RoomEvent, RoomEventInfo, RoomEventKind, RoomId,
-    TencentVod, TerminalType, UnknownEvent, UserType, command,
+    AfterSendMsg, BattleCreated, BattleEnded, BattleRoom, BattleStarted, BeforeSendGift,
+    BeforeSendMsg, CallRecording, EnterReason, Event, EventKind, ExitReason, FollowAdded,
+    FollowDeleted, FollowTarget, GiftWater, LiveAdminsModified, LiveMember, LiveMemberStateChanged,
+    LiveMetadataDeleted, LiveMetadataSet, LiveOwnerChanged, LiveRoomCreated, LiveRoomDestroyed,
+    LiveRoomInfo, LiveRoomInfoUpdated, LiveRoomThresholdReached, MetadataEntry, MsgElement,
+    RecordedFile, RecordingEvent, RecordingEventInfo, RecordingPayload, Role, RoomEvent,
+    RoomEventInfo, RoomEventKind, RoomId, RoomStatistic, Seat, SeatInfoChanged, TencentVod,
+    TerminalType, UnknownEvent, UserType, command,
 };
 pub use future::ResponseFuture;
 pub use idempotency::IdempotencyKey;
 pub use layer::WebhookLayer;
 pub use platform::OptPlatform;
 pub use rejection::Rejection;
+pub use reply::{GiftReply, MessageEdit, MessageReply, ReplyCodeError};
+pub use router::EventRouter;
 pub use scheme::Scheme;
 pub use service::{Admission, BoxError, WebhookService};
 pub use signature::sign;

@@ -21,9 +21,7 @@ use http_body_util::Full;
 use crate::signature::sign_raw;
 use crate::{Rejection, Webhook, WebhookContext, trtc_sign};
 
-/// Sample bodies as Tencent's documentation shows them: the recording webhook
-/// (<https://trtc.io/document/78428>, TUICallKit's at <https://trtc.io/document/80345>),
-/// `Live.CallbackAfterCreateRoom` (<https://trtc.io/document/64422>), and in
+/// Sample bodies from Tencent's documentation (the pages each sample links), and in
 /// [`samples::trtc`] the TRTC console's callbacks.
 pub mod samples {
     /// `Follow.CallbackAfterCloudRecordingChanged`, event 305 (the documented sample).
@@ -32,11 +30,50 @@ pub mod samples {
     pub const LIVE_RECORDING_CHANGED: &str = r#"{"CallbackCommand":"Live.CallbackAfterCloudRecordingChanged","EventGroupId":3,"EventType":305,"CallbackTs":1752580150082,"EventInfo":{"RoomId":"635055","EventTs":1752580150,"EventMsTs":1752580150081,"UserId":"user1","TaskId":"-m9-bVVU7id***K-m928oZWQndiborbEWH3zY-lIXlprc-gQvQE","Payload":{"Status":0}}}"#;
     /// `Call.CallbackAfterRecordChanged` (TUICallKit), event 311 with a VOD file.
     pub const CALL_RECORD_CHANGED: &str = r#"{"CallId":"ab9e1f20-6f8e-4d5b-9c2e-4a1b2c3d4e5f","Callback":{"EventGroupId":3,"EventType":311,"CallbackTs":1700000000000,"EventInfo":{"RoomId":"call-room-1","EventTs":1700000000,"EventMsTs":1700000000000,"UserId":"recorder_robot","TaskId":"task-call-1","Payload":{"Status":0,"TencentVod":{"UserId":"alice","TrackType":"audio_video","MediaId":"main","FileId":"387702299774253","VideoUrl":"http://1400000000.vod2.myqcloud.com/f0.mp4","CacheFile":"f0.mp4","StartTimeStamp":1700000000000,"EndTimeStamp":1700000060000}}},"KitType":2},"CallbackCommand":"Call.CallbackAfterRecordChanged","EventTime":1700000000001}"#;
-    /// `Live.CallbackAfterCreateRoom`: a command this version delivers as an unknown event.
+    /// `Live.CallbackAfterCreateRoom` (<https://trtc.io/document/64422>).
     pub const CREATE_ROOM: &str = r#"{"CallbackCommand":"Live.CallbackAfterCreateRoom","Operator_Account":"admin","RoomInfo":{"RoomId":"tandy-test-rest","RoomName":"tandy-test-rest","RoomType":"Live","Owner_Account":"user3","MaxMemberCount":300,"IsMessageDisabled":true,"CustomInfo":"custom123","IsSeatEnabled":true,"TakeSeatMode":"ApplyToTake","MaxSeatCount":16,"CreateTime":1703589922,"IsPublicVisible":true,"CoverURL":"cover url","Category":[1,2]}}"#;
+    /// `Live.CallbackAfterDestroyRoom` (<https://trtc.io/document/64423>); `Owner_Account` is a bare number, as in Tencent's sample.
+    pub const DESTROY_ROOM: &str = r#"{"CallbackCommand":"Live.CallbackAfterDestroyRoom","Operator_Account":"admin","RoomId":"tandy-test-rest","EventType":"DestroyByUser","EventTime":1703589922780,"RoomInfo":{"RoomName":"live name","RoomType":"Live","Owner_Account":144115216631667826,"IsSeatEnabled":true,"TakeSeatMode":"FreeToTake","MaxMemberCount":400,"MaxSeatCount":4,"Category":[1,2,3],"CustomInfo":"","IsMessageDisabled":false,"CoverURL":"cover url","ActivityStatus":0,"IsPublicVisible":false,"ViewCount":0,"BackgroundURL":"background url","IsUnlimitedRoomEnabled":true},"Statistic":{"TotalViewers":0,"TotalGiftsSent":0,"TotalGiftCoins":0,"TotalUniqueGiftSenders":0,"TotalLikesReceived":0}}"#;
+    /// `Live.CallbackAfterUpdateRoomInfo` (<https://www.tencentcloud.com/document/product/647/67938>); Tencent's sample lacks the comma before `EventTime`, added here.
+    pub const UPDATE_ROOM_INFO: &str = r#"{"CallbackCommand":"Live.CallbackAfterUpdateRoomInfo","Operator_Account":"bob","RoomInfo":{"RoomId":"live-room","RoomName":"rname-123","MaxMemberCount":300,"IsMessageDisabled":false,"CoverURL":"https://xxxx.png","Category":[1,2,3],"ActivityStatus":1,"IsPublicVisible":false,"TakeSeatMode":"ApplyToTake","CustomInfo":"custom123"},"EventTime":1670574414123}"#;
+    /// `Live.CallbackAfterSetMetadata` (<https://trtc.io/document/68222>).
+    pub const SET_METADATA: &str = r#"{"CallbackCommand":"Live.CallbackAfterSetMetadata","Operator_Account":"brennanli","RoomId":"live-room1111","Metadata":[{"Key":"key1","Value":"value1"},{"Key":"key2","Value":"value2"}],"EventTime":1739965885831}"#;
+    /// `Live.CallbackAfterDelMetadata` (<https://trtc.io/document/68223>).
+    pub const DEL_METADATA: &str = r#"{"CallbackCommand":"Live.CallbackAfterDelMetadata","Operator_Account":"brennanli","RoomId":"live-room1111","Keys":["key1","key2"],"EventTime":1739966441121}"#;
+    /// `Live.CallbackAfterCreateRoomReachingThreshold` (<https://trtc.io/document/70485>).
+    pub const ROOM_THRESHOLD: &str = r#"{"CallbackCommand":"Live.CallbackAfterCreateRoomReachingThreshold","Operator_Account":"brennanli","EventTime":1739966441121,"CurRoomCount":400,"MaxRoomCount":500}"#;
+    /// `Live.CallbackAfterMemberStateChanged` (<https://trtc.io/document/64424>).
+    pub const MEMBER_STATE_CHANGED: &str = r#"{"CallbackCommand":"Live.CallbackAfterMemberStateChanged","RoomId":"room_id","EventType":"Online","EventCause":"Enter","MemberList":[{"Member_Account":"jared"},{"Member_Account":"tommy"}],"EventTime":1703589922780}"#;
+    /// `Live.CallbackAfterChangeOwner` (<https://trtc.io/document/72553>).
+    pub const CHANGE_OWNER: &str = r#"{"CallbackCommand":"Live.CallbackAfterChangeOwner","RoomId":"room_id","EventTime":1703589922780,"Operator_Account":"admin","CurrentOwner_Account":"user2","OriginalOwner_Account":"user1"}"#;
+    /// `Live.CallbackAfterModifyAdmin` (<https://trtc.io/document/72554>), with Tencent's lower-case `opType`.
+    pub const MODIFY_ADMIN: &str = r#"{"CallbackCommand":"Live.CallbackAfterModifyAdmin","RoomId":"room_id","EventTime":1703589922780,"Operator_Account":"admin","Admin_Account":["user1","user2"],"opType":"add"}"#;
+    /// `Mic.CallbackAfterSeatInfoChanged` (<https://trtc.io/document/64425>); Tencent's sample lacks the comma before `EventTime`, added here.
+    pub const SEAT_INFO_CHANGED: &str = r#"{"CallbackCommand":"Mic.CallbackAfterSeatInfoChanged","RoomId":"rid-123","SeatList":[{"Index":1,"Member_Account":144115233775727695,"IsTakenDisabled":false,"IsVideoDisabled":false,"IsAudioDisabled":false}],"EventTime":1670574414123}"#;
+    /// `Live.CallbackAfterCreateBattle` (<https://trtc.io/document/68259>).
+    pub const CREATE_BATTLE: &str = r#"{"CallbackCommand":"Live.CallbackAfterCreateBattle","Operator_Account":"brennanli","BattleId":"4siHsNsWN/T3aub9zKraqPbSEGRX2z6gs3LDFi+d/3M=","FromRoomId":"pk-3","ToRoomIdList":["pk-5"],"Timeout":30000,"Duration":60000,"NeedResponse":false,"ExtensionInfo":"extension pk","EventTime":1739954005000}"#;
+    /// `Live.CallbackAfterStartBattle` (<https://trtc.io/document/68260>); Tencent's sample has a trailing comma after `EventTime`, removed here.
+    pub const START_BATTLE: &str = r#"{"CallbackCommand":"Live.CallbackAfterStartBattle","BattleId":"4siHsNsWN/T3aub9zKraqI4zZAyPRpXQhdtKv1q4HOs=","Duration":60000,"CreateTime":1739954005,"StartTime":1739954005,"FromRoomInfo":{"RoomId":"pk-3","Owner_Account":"brennan"},"ToRoomList":[{"RoomId":"pk-5","Owner_Account":"tandy"}],"EventTime":1739954005000}"#;
+    /// `Live.CallbackAfterEndBattle` (<https://trtc.io/document/68261>).
+    pub const END_BATTLE: &str = r#"{"CallbackCommand":"Live.CallbackAfterEndBattle","BattleId":"4siHsNsWN/T3aub9zKraqPfGQAimPhdFoe6VWhtz9lY=","Duration":30000,"CreateTime":1739956115,"StartTime":1739956115,"EndTime":1739956145,"OpType":0,"FromRoomInfo":{"RoomId":"pk-3","Score":0,"Owner_Account":144115245353757792},"ToRoomList":[{"RoomId":"pk-5","Score":0,"Owner_Account":144115245442327522}],"EventTime":1739956146119}"#;
+    /// `Live.CallbackBeforeSendGift`, a before-webhook (<https://trtc.io/document/72210>): 1000 coins.
+    pub const BEFORE_SEND_GIFT: &str = r#"{"CallbackCommand":"Live.CallbackBeforeSendGift","Operator_Account":"brennanli","RoomId":"room_id","GiftWater":{"From_Account":"from","To_Account":["to1"],"Time":1703589922,"GiftId":"gift1","Count":1,"Coins":1000}}"#;
+    /// `Group.CallbackBeforeSendMsg`, a before-webhook (<https://trtc.io/document/74347>); `EventTime` is a string, as in Tencent's sample.
+    pub const BEFORE_SEND_MSG: &str = r#"{"CallbackCommand":"Group.CallbackBeforeSendMsg","GroupId":"@TGS#2J4SZEAEL","Type":"Live","From_Account":"jared","Operator_Account":"admin","Random":123456,"MsgId":"144115233406643804-1727580296-4026038328","MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"red packet"}}],"CloudCustomData":"your cloud custom data","EventTime":"1670574414123"}"#;
+    /// `Group.CallbackAfterSendMsg` (<https://trtc.io/document/74348>): Tencent prints no sample; this is the before-message sample plus `MsgSeq` and `MsgTime`, as its table lists.
+    pub const AFTER_SEND_MSG: &str = r#"{"CallbackCommand":"Group.CallbackAfterSendMsg","GroupId":"@TGS#2J4SZEAEL","Type":"Live","From_Account":"jared","Operator_Account":"admin","Random":123456,"MsgSeq":123,"MsgTime":1670574414,"MsgId":"144115233406643804-1727580296-4026038328","MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"red packet"}}],"CloudCustomData":"your cloud custom data","EventTime":1670574414123}"#;
+    /// `Follow.CallbackAfterFollowAdd` (<https://www.tencentcloud.com/document/product/647/74356>).
+    pub const FOLLOW_ADD: &str = r#"{"CallbackCommand":"Follow.CallbackAfterFollowAdd","From_Account":"UserID_001","FollowList":[{"To_Account":"UserID_002"},{"To_Account":"UserID_003"}],"EventTime":1702018343678}"#;
+    /// `Follow.CallbackAfterFollowDelete` (<https://trtc.io/document/70356>).
+    pub const FOLLOW_DELETE: &str = r#"{"CallbackCommand":"Follow.CallbackAfterFollowDelete","From_Account":"UserID_001","To_Account":["UserID_002","UserID_003"],"EventTime":1702018343678}"#;
+    /// A command this version has no type for (TUIRoomKit's room webhook,
+    /// <https://trtc.io/document/60720>), delivered as an unknown event.
+    pub const UNKNOWN_COMMAND: &str = r#"{"CallbackCommand":"Room.CallbackAfterCreateRoom","RoomInfo":{"RoomId":"meeting-1","Owner_Account":"alice"},"EventTime":1703589922780}"#;
 
-    /// Every sample as `(short name, CallbackCommand, body)`.
-    pub const ALL: [(&str, &str, &str); 4] = [
+    /// Every sample as `(short name, CallbackCommand, body)`: the recording webhook under
+    /// its names, every command of the TUILiveKit family (Tencent's samples, made valid
+    /// JSON where the page's is not), and one command this version does not type.
+    pub const ALL: [(&str, &str, &str); 22] = [
         (
             "recording",
             "Follow.CallbackAfterCloudRecordingChanged",
@@ -53,6 +90,76 @@ pub mod samples {
             CALL_RECORD_CHANGED,
         ),
         ("create-room", "Live.CallbackAfterCreateRoom", CREATE_ROOM),
+        (
+            "destroy-room",
+            "Live.CallbackAfterDestroyRoom",
+            DESTROY_ROOM,
+        ),
+        (
+            "update-room-info",
+            "Live.CallbackAfterUpdateRoomInfo",
+            UPDATE_ROOM_INFO,
+        ),
+        (
+            "set-metadata",
+            "Live.CallbackAfterSetMetadata",
+            SET_METADATA,
+        ),
+        (
+            "del-metadata",
+            "Live.CallbackAfterDelMetadata",
+            DEL_METADATA,
+        ),
+        (
+            "room-threshold",
+            "Live.CallbackAfterCreateRoomReachingThreshold",
+            ROOM_THRESHOLD,
+        ),
+        (
+            "member-state",
+            "Live.CallbackAfterMemberStateChanged",
+            MEMBER_STATE_CHANGED,
+        ),
+        (
+            "change-owner",
+            "Live.CallbackAfterChangeOwner",
+            CHANGE_OWNER,
+        ),
+        (
+            "modify-admin",
+            "Live.CallbackAfterModifyAdmin",
+            MODIFY_ADMIN,
+        ),
+        (
+            "seat-info",
+            "Mic.CallbackAfterSeatInfoChanged",
+            SEAT_INFO_CHANGED,
+        ),
+        (
+            "create-battle",
+            "Live.CallbackAfterCreateBattle",
+            CREATE_BATTLE,
+        ),
+        (
+            "start-battle",
+            "Live.CallbackAfterStartBattle",
+            START_BATTLE,
+        ),
+        ("end-battle", "Live.CallbackAfterEndBattle", END_BATTLE),
+        (
+            "before-gift",
+            "Live.CallbackBeforeSendGift",
+            BEFORE_SEND_GIFT,
+        ),
+        ("before-msg", "Group.CallbackBeforeSendMsg", BEFORE_SEND_MSG),
+        ("after-msg", "Group.CallbackAfterSendMsg", AFTER_SEND_MSG),
+        ("follow-add", "Follow.CallbackAfterFollowAdd", FOLLOW_ADD),
+        (
+            "follow-delete",
+            "Follow.CallbackAfterFollowDelete",
+            FOLLOW_DELETE,
+        ),
+        ("unknown", "Room.CallbackAfterCreateRoom", UNKNOWN_COMMAND),
     ];
 
     /// TRTC console callbacks (<https://trtc.io/document/39558>,

@@ -177,9 +177,13 @@ async fn never_rejects_and_boxes_and_recovers_like_any_route() {
 
 #[tokio::test]
 async fn unknown_commands_are_delivered() {
-    let req = TestRequest::new(APP, "Live.CallbackAfterCreateRoom", samples::CREATE_ROOM)
-        .token("tok")
-        .path(PATH);
+    let req = TestRequest::new(
+        APP,
+        "Room.CallbackAfterCreateRoom",
+        samples::UNKNOWN_COMMAND,
+    )
+    .token("tok")
+    .path(PATH);
     let res = post(&req).reply(&callback()).await;
     assert_eq!(res.body().as_ref(), OK);
     let req = TestRequest::new(

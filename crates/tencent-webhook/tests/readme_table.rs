@@ -63,3 +63,44 @@ fn no_row_names_an_unknown_code() {
         }
     }
 }
+
+/// The TUILiveKit table names every command this version types, with the variant it
+/// decodes into and whether it is a before-webhook.
+#[cfg(feature = "test-util")]
+#[test]
+fn every_typed_command_is_in_the_tuilivekit_table() {
+    use tencent_webhook::test_util::{samples, webhook};
+    use tencent_webhook::{EventKind, command};
+
+    let start = README
+        .find("## TUILiveKit commands")
+        .expect("README has the TUILiveKit section");
+    let rows: Vec<&str> = README[start..]
+        .lines()
+        .skip_while(|l| !l.starts_with("| command"))
+        .take_while(|l| l.starts_with('|'))
+        .skip(2)
+        .collect();
+    for name in command::TYPED {
+        let row = rows
+            .iter()
+            .find(|r| {
+                r.contains(&format!("`{name}`")) || r.contains(&name[name.find('.').unwrap()..])
+            })
+            .unwrap_or_else(|| panic!("README table has no row for {name}"));
+        let kind = EventKind::of_command(name);
+        assert_eq!(row.contains("**yes**"), kind.is_before_webhook(), "{name}");
+    }
+    // The variant named in each family row is the one its sample decodes into.
+    for (sample, cmd, body) in samples::ALL {
+        let kind = webhook(1, cmd, body).unwrap().event.kind();
+        if kind == EventKind::Unknown || kind == EventKind::Recording {
+            continue;
+        }
+        let row = rows
+            .iter()
+            .find(|r| r.starts_with(&format!("| `{cmd}`")))
+            .unwrap_or_else(|| panic!("no row for {sample}"));
+        assert!(row.contains(&format!("| `{kind:?}`")), "{sample}: {row}");
+    }
+}

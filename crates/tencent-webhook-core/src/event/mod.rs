@@ -4,15 +4,26 @@
 //! every command this version does not know is delivered as [`Event::Unknown`] with its
 //! JSON, never dropped.
 
+mod kind;
 mod lenient;
+pub(crate) mod live;
 mod recording;
 mod room;
+mod tolerant;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+pub use kind::EventKind;
 pub use lenient::RoomId;
+pub use live::{
+    AfterSendMsg, BattleCreated, BattleEnded, BattleRoom, BattleStarted, BeforeSendGift,
+    BeforeSendMsg, FollowAdded, FollowDeleted, FollowTarget, GiftWater, LiveAdminsModified,
+    LiveMember, LiveMemberStateChanged, LiveMetadataDeleted, LiveMetadataSet, LiveOwnerChanged,
+    LiveRoomCreated, LiveRoomDestroyed, LiveRoomInfo, LiveRoomInfoUpdated,
+    LiveRoomThresholdReached, MetadataEntry, MsgElement, RoomStatistic, Seat, SeatInfoChanged,
+};
 pub use recording::{
     CallRecording, RecordedFile, RecordingEvent, RecordingEventInfo, RecordingPayload, TencentVod,
 };
@@ -32,6 +43,76 @@ pub mod command {
     pub const CALL_RECORD_CHANGED: &str = "Call.CallbackAfterRecordChanged";
     /// TUICallKit's recording webhook as the cloud.tencent.com sample names it.
     pub const CALL_CLOUD_RECORDING_CHANGED: &str = "Call.CallbackAfterCloudRecordingChanged";
+
+    /// A room was created (<https://trtc.io/document/64422>).
+    pub const LIVE_CREATE_ROOM: &str = "Live.CallbackAfterCreateRoom";
+    /// A room was dissolved (<https://trtc.io/document/64423>).
+    pub const LIVE_DESTROY_ROOM: &str = "Live.CallbackAfterDestroyRoom";
+    /// Room information changed
+    /// (<https://www.tencentcloud.com/document/product/647/67938>).
+    pub const LIVE_UPDATE_ROOM_INFO: &str = "Live.CallbackAfterUpdateRoomInfo";
+    /// Room metadata was set (<https://trtc.io/document/68222>).
+    pub const LIVE_SET_METADATA: &str = "Live.CallbackAfterSetMetadata";
+    /// Room metadata was deleted (<https://trtc.io/document/68223>).
+    pub const LIVE_DEL_METADATA: &str = "Live.CallbackAfterDelMetadata";
+    /// The created-room count reached 70 % of the maximum (<https://trtc.io/document/70485>).
+    pub const LIVE_ROOM_THRESHOLD: &str = "Live.CallbackAfterCreateRoomReachingThreshold";
+    /// Members went online or offline (<https://trtc.io/document/64424>).
+    pub const LIVE_MEMBER_STATE_CHANGED: &str = "Live.CallbackAfterMemberStateChanged";
+    /// The same webhook as [`LIVE_MEMBER_STATE_CHANGED`], as Tencent's parameter table
+    /// spells it.
+    pub const LIVE_MEMBER_STATE_CHANGED_ALT: &str = "Live.CallbackMemberStateChanged";
+    /// The room changed owner (<https://trtc.io/document/72553>).
+    pub const LIVE_CHANGE_OWNER: &str = "Live.CallbackAfterChangeOwner";
+    /// Room admins were added or removed (<https://trtc.io/document/72554>).
+    pub const LIVE_MODIFY_ADMIN: &str = "Live.CallbackAfterModifyAdmin";
+    /// The seat list changed (<https://trtc.io/document/64425>).
+    pub const MIC_SEAT_INFO_CHANGED: &str = "Mic.CallbackAfterSeatInfoChanged";
+    /// A battle was created (<https://trtc.io/document/68259>).
+    pub const LIVE_CREATE_BATTLE: &str = "Live.CallbackAfterCreateBattle";
+    /// A battle started (<https://trtc.io/document/68260>).
+    pub const LIVE_START_BATTLE: &str = "Live.CallbackAfterStartBattle";
+    /// A battle ended (<https://trtc.io/document/68261>).
+    pub const LIVE_END_BATTLE: &str = "Live.CallbackAfterEndBattle";
+    /// Before-webhook: a gift is about to be sent (<https://trtc.io/document/72210>).
+    pub const LIVE_BEFORE_SEND_GIFT: &str = "Live.CallbackBeforeSendGift";
+    /// Before-webhook: a room message is about to be sent (<https://trtc.io/document/74347>).
+    pub const GROUP_BEFORE_SEND_MSG: &str = "Group.CallbackBeforeSendMsg";
+    /// A room message was sent (<https://trtc.io/document/74348>).
+    pub const GROUP_AFTER_SEND_MSG: &str = "Group.CallbackAfterSendMsg";
+    /// A user followed others
+    /// (<https://www.tencentcloud.com/document/product/647/74356>).
+    pub const FOLLOW_ADD: &str = "Follow.CallbackAfterFollowAdd";
+    /// A user unfollowed others (<https://trtc.io/document/70356>).
+    pub const FOLLOW_DELETE: &str = "Follow.CallbackAfterFollowDelete";
+
+    /// Every `CallbackCommand` this version decodes into a typed event (the recording
+    /// names and the TUILiveKit family), each once.
+    pub const TYPED: [&str; 23] = [
+        FOLLOW_CLOUD_RECORDING_CHANGED,
+        LIVE_CLOUD_RECORDING_CHANGED,
+        CALL_RECORD_CHANGED,
+        CALL_CLOUD_RECORDING_CHANGED,
+        LIVE_CREATE_ROOM,
+        LIVE_DESTROY_ROOM,
+        LIVE_UPDATE_ROOM_INFO,
+        LIVE_SET_METADATA,
+        LIVE_DEL_METADATA,
+        LIVE_ROOM_THRESHOLD,
+        LIVE_MEMBER_STATE_CHANGED,
+        LIVE_MEMBER_STATE_CHANGED_ALT,
+        LIVE_CHANGE_OWNER,
+        LIVE_MODIFY_ADMIN,
+        MIC_SEAT_INFO_CHANGED,
+        LIVE_CREATE_BATTLE,
+        LIVE_START_BATTLE,
+        LIVE_END_BATTLE,
+        LIVE_BEFORE_SEND_GIFT,
+        GROUP_BEFORE_SEND_MSG,
+        GROUP_AFTER_SEND_MSG,
+        FOLLOW_ADD,
+        FOLLOW_DELETE,
+    ];
 
     /// The name a TRTC console callback is given in
     /// [`WebhookContext::command`](crate::WebhookContext::command): TRTC names an event by
@@ -56,11 +137,52 @@ pub enum Event {
     Recording(RecordingEvent),
     /// A TRTC room or media event (EventGroupId 1 and 2).
     Room(RoomEvent),
-    /// A command this version has no type for, with its JSON object.
+    /// `Live.CallbackAfterCreateRoom`.
+    LiveRoomCreated(LiveRoomCreated),
+    /// `Live.CallbackAfterDestroyRoom` (boxed: its room info and statistics would make
+    /// every event larger).
+    LiveRoomDestroyed(Box<LiveRoomDestroyed>),
+    /// `Live.CallbackAfterUpdateRoomInfo`.
+    LiveRoomInfoUpdated(LiveRoomInfoUpdated),
+    /// `Live.CallbackAfterSetMetadata`.
+    LiveMetadataSet(LiveMetadataSet),
+    /// `Live.CallbackAfterDelMetadata`.
+    LiveMetadataDeleted(LiveMetadataDeleted),
+    /// `Live.CallbackAfterCreateRoomReachingThreshold`.
+    LiveRoomThresholdReached(LiveRoomThresholdReached),
+    /// `Live.CallbackAfterMemberStateChanged` (also `Live.CallbackMemberStateChanged`).
+    LiveMemberStateChanged(LiveMemberStateChanged),
+    /// `Live.CallbackAfterChangeOwner`.
+    LiveOwnerChanged(LiveOwnerChanged),
+    /// `Live.CallbackAfterModifyAdmin`.
+    LiveAdminsModified(LiveAdminsModified),
+    /// `Mic.CallbackAfterSeatInfoChanged`.
+    SeatInfoChanged(SeatInfoChanged),
+    /// `Live.CallbackAfterCreateBattle`.
+    BattleCreated(BattleCreated),
+    /// `Live.CallbackAfterStartBattle`.
+    BattleStarted(BattleStarted),
+    /// `Live.CallbackAfterEndBattle`.
+    BattleEnded(BattleEnded),
+    /// `Live.CallbackBeforeSendGift` (before-webhook: answer with a
+    /// [`GiftReply`](crate::GiftReply)).
+    BeforeSendGift(BeforeSendGift),
+    /// `Group.CallbackBeforeSendMsg` (before-webhook: answer with a
+    /// [`MessageReply`](crate::MessageReply)).
+    BeforeSendMsg(BeforeSendMsg),
+    /// `Group.CallbackAfterSendMsg`.
+    AfterSendMsg(AfterSendMsg),
+    /// `Follow.CallbackAfterFollowAdd`.
+    FollowAdded(FollowAdded),
+    /// `Follow.CallbackAfterFollowDelete`.
+    FollowDeleted(FollowDeleted),
+    /// A command this version has no type for, with its JSON object (also a known
+    /// TUILiveKit command whose body no typed decoder can read, e.g. a duplicated field).
     Unknown(UnknownEvent),
 }
 
-/// A webhook whose `CallbackCommand` (or TRTC `EventGroupId`) this version does not decode.
+/// A webhook whose `CallbackCommand` (or TRTC `EventGroupId`) this version does not decode,
+/// or a TUILiveKit command whose body its typed decoder cannot read (see [`Event::Unknown`]).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UnknownEvent {
@@ -92,20 +214,27 @@ pub(crate) fn parse(command: &str, body: &[u8]) -> Result<Event, Rejection> {
             same_command(wire.command.as_deref(), command)?;
             wire.into_event().map(Event::Recording)
         }
-        _ => {
-            let json: Map<String, Value> =
-                serde_json::from_slice(body).map_err(|e| json_error(&e, body))?;
-            match json.get("CallbackCommand") {
-                None => {}
-                Some(Value::String(s)) if s == command => {}
-                Some(_) => return Err(Rejection::CommandMismatch),
-            }
-            Ok(Event::Unknown(UnknownEvent {
-                command: command.to_owned(),
-                json,
-            }))
-        }
+        _ => match live::decode(command, body) {
+            Some(event) => event,
+            None => unknown_checked(command, body),
+        },
     }
+}
+
+/// `body` as an [`Event::Unknown`] of `command`, whose `CallbackCommand`, when present,
+/// must be `command`.
+fn unknown_checked(command: &str, body: &[u8]) -> Result<Event, Rejection> {
+    let json: Map<String, Value> =
+        serde_json::from_slice(body).map_err(|e| json_error(&e, body))?;
+    match json.get("CallbackCommand") {
+        None => {}
+        Some(Value::String(s)) if s == command => {}
+        Some(_) => return Err(Rejection::CommandMismatch),
+    }
+    Ok(Event::Unknown(UnknownEvent {
+        command: command.to_owned(),
+        json,
+    }))
 }
 
 /// The top level of a TRTC console callback body.
@@ -409,11 +538,12 @@ mod tests {
 
     #[test]
     fn unknown_command_is_delivered_with_its_json() {
+        // TUIRoomKit's room webhook: not of the TUILiveKit family this version types.
         let body =
-            br#"{"CallbackCommand":"Live.CallbackAfterCreateRoom","RoomInfo":{"RoomId":"r"}}"#;
-        match parse("Live.CallbackAfterCreateRoom", body).unwrap() {
+            br#"{"CallbackCommand":"Room.CallbackAfterCreateRoom","RoomInfo":{"RoomId":"r"}}"#;
+        match parse("Room.CallbackAfterCreateRoom", body).unwrap() {
             Event::Unknown(u) => {
-                assert_eq!(u.command, "Live.CallbackAfterCreateRoom");
+                assert_eq!(u.command, "Room.CallbackAfterCreateRoom");
                 assert_eq!(u.json["RoomInfo"]["RoomId"], "r");
             }
             e => panic!("{e:?}"),
@@ -447,6 +577,17 @@ mod tests {
         // Skipped (unknown) fields are walked without recursion, so deep nesting there is
         // valid JSON of the wrong shape, and no stack risk either way.
         assert_eq!(parse(f, deep.as_bytes()), Err(Rejection::InvalidEvent));
+    }
+
+    #[test]
+    fn the_family_does_not_make_events_larger() {
+        // Recording events are the hot path: every event is moved a few times, so no
+        // family variant may be larger than the recording one (large ones are boxed).
+        assert!(
+            std::mem::size_of::<Event>() <= std::mem::size_of::<RecordingEvent>() + 8,
+            "{} bytes",
+            std::mem::size_of::<Event>()
+        );
     }
 
     #[test]
