@@ -22,7 +22,10 @@ use crate::envelope::{self, WebhookResponse};
 use crate::future::ResponseFuture;
 use crate::run_to_end::{Panicked, RunToEnd};
 use crate::scheme::{self, Admitted};
-use crate::{Ack, IntoAck, Rejection, Scheme, Webhook, WebhookConfig, WebhookContext, event};
+use crate::{
+    Ack, HttpHead, IntoAck, Rejection, RequestHead, Scheme, Webhook, WebhookConfig, WebhookContext,
+    event,
+};
 
 /// Boxed error of an inner service.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -119,7 +122,8 @@ impl<S> WebhookService<S> {
     /// Stage 1 of 3, for adapters: check everything that does not need the body (method,
     /// app id, for Chat the query, `contenttype`, signature and replay window, for TRTC the
     /// `SdkAppId` and `Sign` headers and the buffer budget, then `Content-Length`). On
-    /// failure the finished response is returned (and logged).
+    /// failure the finished response is returned (and logged). The same as
+    /// [`admit_head`](Self::admit_head) over `http` 1 parts.
     #[allow(
         clippy::result_large_err,
         reason = "the response is the answer itself, moved once; boxing it would allocate"
@@ -130,6 +134,21 @@ impl<S> WebhookService<S> {
         uri: &Uri,
         headers: &HeaderMap,
     ) -> Result<Admission, WebhookResponse> {
+        self.admit_head(&HttpHead {
+            method,
+            uri,
+            headers,
+        })
+    }
+
+    /// [`admit`](Self::admit) over any [`RequestHead`]: what an adapter calls with a view
+    /// of its framework's own request, so that only the method, the query and the few
+    /// headers the scheme reads are looked at, and nothing is converted or copied.
+    #[allow(
+        clippy::result_large_err,
+        reason = "the response is the answer itself, moved once; boxing it would allocate"
+    )]
+    pub fn admit_head(&self, head: &impl RequestHead) -> Result<Admission, WebhookResponse> {
         let span = tracing::info_span!(
             "tencent_webhook",
             sdk_app_id = field::Empty,
@@ -145,7 +164,7 @@ impl<S> WebhookService<S> {
             started,
             scheme: self.scheme,
         };
-        match scheme::admit(self.scheme, &self.config, method, uri, headers, &trace.span) {
+        match scheme::admit(self.scheme, &self.config, head, &trace.span) {
             Ok(admitted) => Ok(Admission {
                 charge: admitted
                     .signed_body
@@ -182,7 +201,24 @@ where
         D: Buf,
         E: Display,
     {
-        let mut admission = match self.admit(method, uri, headers) {
+        let head = HttpHead {
+            method,
+            uri,
+            headers,
+        };
+        self.handle_head(&head, body).await
+    }
+
+    /// [`handle`](Self::handle) over any [`RequestHead`] (see
+    /// [`admit_head`](Self::admit_head)). The head is only read before the body.
+    pub async fn handle_head<H, St, D, E>(&self, head: &H, body: St) -> WebhookResponse
+    where
+        H: RequestHead,
+        St: Stream<Item = Result<D, E>>,
+        D: Buf,
+        E: Display,
+    {
+        let mut admission = match self.admit_head(head) {
             Ok(admission) => admission,
             Err(response) => return response,
         };
@@ -423,7 +459,7 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let (parts, body) = request.into_parts();
-        let admission = match self.admit(&parts.method, &parts.uri, &parts.headers) {
+        let admission = match self.admit_head(&parts) {
             Ok(admission) => admission,
             Err(response) => return ResponseFuture::ready(response),
         };

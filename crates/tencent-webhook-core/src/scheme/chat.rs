@@ -1,7 +1,6 @@
 //! The Chat / TUILiveKit scheme's admission: query parameters, app id, `Sign` and
 //! `RequestTime` (<https://trtc.io/document/64412>), all checked before the body is read.
 
-use http::Uri;
 use tracing::{Span, field};
 
 use super::{Admitted, parse_app_id};
@@ -9,8 +8,12 @@ use crate::query::CallbackQuery;
 use crate::service::truncated;
 use crate::{OptPlatform, Rejection, WebhookConfig, signature};
 
-pub(super) fn admit(config: &WebhookConfig, uri: &Uri, span: &Span) -> Result<Admitted, Rejection> {
-    let query = CallbackQuery::parse(uri.query().unwrap_or(""))?;
+pub(super) fn admit(
+    config: &WebhookConfig,
+    query: Option<&str>,
+    span: &Span,
+) -> Result<Admitted, Rejection> {
+    let query = CallbackQuery::parse(query.unwrap_or(""))?;
     let app_id = query
         .sdk_app_id
         .as_deref()
