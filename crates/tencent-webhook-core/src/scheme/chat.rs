@@ -5,7 +5,7 @@ use tracing::{Span, field};
 
 use super::{Admitted, parse_app_id};
 use crate::query::CallbackQuery;
-use crate::service::truncated;
+use crate::service::{record_fields, truncated};
 use crate::{OptPlatform, Rejection, WebhookConfig, signature};
 
 pub(super) fn admit(
@@ -20,13 +20,18 @@ pub(super) fn admit(
         .filter(|s| !s.is_empty())
         .ok_or(Rejection::MissingParameter("SdkAppid"))?;
     let app_id = parse_app_id(app_id).ok_or(Rejection::MalformedParameter("SdkAppid"))?;
-    span.record("sdk_app_id", app_id);
-    let command = query
-        .command
-        .filter(|s| !s.is_empty())
-        .ok_or(Rejection::MissingParameter("CallbackCommand"))?;
+    let Some(command) = query.command.filter(|s| !s.is_empty()) else {
+        span.record("sdk_app_id", app_id);
+        return Err(Rejection::MissingParameter("CallbackCommand"));
+    };
     // Attacker-controlled before the app check: escaped (Debug) and cut short.
-    span.record("command", field::debug(truncated(&command, 128)));
+    record_fields(
+        span,
+        [
+            ("sdk_app_id", &app_id),
+            ("command", &field::debug(truncated(&command, 128))),
+        ],
+    );
     if let Some(ct) = query.content_type.as_deref()
         && !ct.eq_ignore_ascii_case("json")
     {
