@@ -85,12 +85,14 @@ wait_for_port() {
     return 1
 }
 
-# One server under callgrind answering $3 requests: `count_server NAME N CMD...`.
+# One server under callgrind answering N requests: `count_server NAME N ENV CMD...`, where
+# ENV is a space-separated list of VAR=value for the server (may be empty).
 count_server() {
-    local name=$1 n=$2 path_and_query
-    shift 2
+    local name=$1 n=$2 vars=$3 path_and_query
+    shift 3
     PORT=$((PORT + 1))
-    LISTEN_ADDR="127.0.0.1:$PORT" "${CG[@]}" --callgrind-out-file="$OUT/$name-$n.out" "$@" "$PORT" \
+    # shellcheck disable=SC2086
+    env LISTEN_ADDR="127.0.0.1:$PORT" $vars "${CG[@]}" --callgrind-out-file="$OUT/$name-$n.out" "$@" "$PORT" \
         >/dev/null 2>"$OUT/$name-$n.log" &
     SERVER_PID=$!
     wait_for_port "$PORT" || { log "$name did not start: see $OUT/$name-$n.log"; exit 1; }
@@ -102,18 +104,40 @@ count_server() {
     SERVER_PID=""
 }
 
-if [ "$SERVERS" = 1 ]; then
+# `server_env MODE VARIANT` and `server_cmd MODE FW VARIANT`: the environment and the
+# command of one server (the port is appended; the examples read LISTEN_ADDR instead).
+server_env() {
+    case "$1:$2" in
+    bench:*) echo "" ;;
+    examples:core) echo "TENCENT_SDKAPPID=1400000000 TENCENT_CALLBACK_TOKEN=bench-callback-token" ;;
+    examples:*) echo "BENCH_LOG=1" ;;
+    esac
+}
+server_cmd() {
+    case "$1:$3" in
+    examples:core) echo "$BIN/examples/$2" ;;
+    *) echo "$BIN/bench-server-$2 $3" ;;
+    esac
+}
+
+MODES=""
+[ "$SERVERS" = 1 ] && MODES="bench"
+[ "$EXAMPLES" = 1 ] && MODES="$MODES examples"
+for mode in $MODES; do
     for fw in $FRAMEWORKS; do
         for v in bare hand core; do
+            name="$mode-$fw-$v"
+            [ "$mode" = bench ] && name="server-$fw-$v"
             for n in "$N1" "$N2"; do
-                count_server "server-$fw-$v" "$n" "$BIN/bench-server-$fw" "$v"
+                # shellcheck disable=SC2046
+                count_server "$name" "$n" "$(server_env "$mode" "$v")" $(server_cmd "$mode" "$fw" "$v")
             done
-            ipr=$(per_request "$(total "$OUT/server-$fw-$v-$N1.out")" "$(total "$OUT/server-$fw-$v-$N2.out")")
-            printf 'server/%s/%s\t%s\n' "$fw" "$v" "$ipr" >>"$RESULTS"
-            log "server $fw $v: $ipr instructions/request"
+            ipr=$(per_request "$(total "$OUT/$name-$N1.out")" "$(total "$OUT/$name-$N2.out")")
+            printf "%s\t%s\n" "${name//-//}" "$ipr" >>"$RESULTS"
+            log "$mode $fw $v: $ipr instructions/request"
         done
     done
-fi
+done
 
 echo
 column -t -s$'\t' "$RESULTS"
