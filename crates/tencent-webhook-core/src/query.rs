@@ -95,6 +95,43 @@ impl Param {
     }
 }
 
+/// Where the first pair of `bytes` ends (at `&`, or the end), where its first `=` is, and
+/// whether it holds a `%` or `+`. Eight bytes at a time: a word with none of the four bytes
+/// is skipped whole, any other is looked at byte by byte.
+fn scan(bytes: &[u8]) -> (usize, Option<usize>, bool) {
+    const fn splat(b: u8) -> u64 {
+        u64::from_ne_bytes([b; 8])
+    }
+    /// Non-zero when some byte of `word` equals `b` (exact as to whether; the classic
+    /// has-zero-byte test on `word ^ splat(b)`).
+    const fn has(word: u64, b: u8) -> u64 {
+        let x = word ^ splat(b);
+        x.wrapping_sub(splat(1)) & !x & splat(0x80)
+    }
+    let (mut eq, mut encoded) = (None, false);
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let word = u64::from_ne_bytes(chunk.try_into().unwrap_or([0; 8]));
+            if has(word, b'&') | has(word, b'=') | has(word, b'%') | has(word, b'+') == 0 {
+                i += 8;
+                continue;
+            }
+        }
+        let stop = (i + 8).min(bytes.len());
+        while i < stop {
+            match bytes[i] {
+                b'&' => return (i, eq, encoded),
+                b'=' if eq.is_none() => eq = Some(i),
+                b'%' | b'+' => encoded = true,
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+    (bytes.len(), eq, encoded)
+}
+
 /// The `(name, value)` pairs of [`form_urlencoded::parse`], without its copies: a pair with
 /// no `%` and no `+` decodes to itself, so it is split in place and borrowed from the
 /// query; any other pair goes through `form_urlencoded` itself. Same pairs, same order.
@@ -106,21 +143,7 @@ fn pairs(query: &str) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
             if rest.is_empty() {
                 return None;
             }
-            let bytes = rest.as_bytes();
-            let mut end = bytes.len();
-            let mut eq = None;
-            let mut encoded = false;
-            for (i, &b) in bytes.iter().enumerate() {
-                match b {
-                    b'&' => {
-                        end = i;
-                        break;
-                    }
-                    b'=' if eq.is_none() => eq = Some(i),
-                    b'%' | b'+' => encoded = true,
-                    _ => {}
-                }
-            }
+            let (end, eq, encoded) = scan(rest.as_bytes());
             // `&`, `=` are ASCII, so these are character boundaries.
             let pair = &rest[..end];
             rest = rest.get(end + 1..).unwrap_or("");
