@@ -26,9 +26,9 @@ pub struct HeaderValues<'a> {
     repeated: bool,
 }
 
-impl<'a> HeaderValues<'a> {
-    /// From the values of one header name, in order (only the first two are looked at).
-    pub fn from_iter<I: IntoIterator<Item = &'a [u8]>>(values: I) -> Self {
+/// From the values of one header name, in order (only the first two are looked at).
+impl<'a> FromIterator<&'a [u8]> for HeaderValues<'a> {
+    fn from_iter<I: IntoIterator<Item = &'a [u8]>>(values: I) -> Self {
         let mut values = values.into_iter();
         let first = values.next();
         Self {
@@ -36,7 +36,9 @@ impl<'a> HeaderValues<'a> {
             repeated: first.is_some() && values.next().is_some(),
         }
     }
+}
 
+impl<'a> HeaderValues<'a> {
     /// The first value, as sent.
     pub fn first(&self) -> Option<&'a [u8]> {
         self.first
