@@ -123,6 +123,41 @@ pub mod hand {
     /// Check and decode one webhook; answer the HTTP status and the envelope to send as
     /// JSON.
     pub fn handle(config: &HandConfig, query: Option<&str>, body: &[u8]) -> (u16, Value) {
+        handle_with(config, query, body, |_| {})
+    }
+
+    /// [`handle`], printing one line per accepted event to stdout, as the example apps
+    /// print one per delivered webhook (`BENCH_LOG=1`, see [`crate::server::Args`]).
+    pub fn handle_printing(config: &HandConfig, query: Option<&str>, body: &[u8]) -> (u16, Value) {
+        handle_with(config, query, body, |event| println!("{}", describe(event)))
+    }
+
+    /// One `key=value` line about an event, the fields the example apps print.
+    pub fn describe(event: &Value) -> String {
+        let info = &event["EventInfo"];
+        let text = |v: &Value| match v {
+            Value::String(s) => s.clone(),
+            Value::Null => "-".to_owned(),
+            other => other.to_string(),
+        };
+        format!(
+            "command={} room={} user={} task={} event_type={} status={}",
+            text(&event["CallbackCommand"]),
+            text(&info["RoomId"]),
+            text(&info["UserId"]),
+            text(&info["TaskId"]),
+            text(&event["EventType"]),
+            text(&info["Payload"]["Status"]),
+        )
+    }
+
+    /// [`handle`], calling `on_event` with the accepted event.
+    fn handle_with(
+        config: &HandConfig,
+        query: Option<&str>,
+        body: &[u8],
+        on_event: impl FnOnce(&Value),
+    ) -> (u16, Value) {
         let (mut app_id, mut command, mut content_type, mut sign, mut time) =
             (None, None, None, None, None);
         for (name, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
@@ -175,6 +210,7 @@ pub mod hand {
             Some(_) => return fail(400, 40003, "CallbackCommand mismatch"),
         }
         // A real handler would now read `event["EventInfo"]["TaskId"]` and so on.
+        on_event(&event);
         (
             200,
             json!({"ActionStatus": "OK", "ErrorCode": 0, "ErrorInfo": ""}),
@@ -207,6 +243,9 @@ pub mod server {
         /// Worker threads of the server's runtime (default 1: load.sh pins the server to
         /// one CPU and the load generator to the other).
         pub workers: usize,
+        /// `BENCH_LOG=1`: run as the example apps do, with their tracing subscriber (INFO,
+        /// to stderr) installed and one line printed to stdout per accepted request.
+        pub log: bool,
     }
 
     impl Args {
@@ -231,10 +270,20 @@ pub mod server {
                 Some(Ok(w)) if w > 0 => w,
                 Some(_) => usage(),
             };
+            let log = std::env::var("BENCH_LOG").is_ok_and(|v| v == "1");
+            if log {
+                // The subscriber of examples/common/mod.rs.
+                let _ = tracing_subscriber::fmt()
+                    .with_max_level(tracing_subscriber::filter::LevelFilter::INFO)
+                    .with_writer(std::io::stderr)
+                    .with_ansi(false)
+                    .try_init();
+            }
             Self {
                 variant,
                 port,
                 workers,
+                log,
             }
         }
 

@@ -25,16 +25,37 @@ async fn hand_written(
     HttpResponse::build(status).json(envelope)
 }
 
+/// (a) with `BENCH_LOG=1`: one line printed per request.
+async fn bare_printing(body: web::Bytes) -> HttpResponse {
+    println!("bytes={}", body.len());
+    bare(body).await
+}
+
+/// (b) with `BENCH_LOG=1`: one line printed per accepted event.
+async fn hand_printing(
+    config: web::Data<HandConfig>,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let (status, envelope) = hand::handle_printing(&config, Some(request.query_string()), &body);
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    HttpResponse::build(status).json(envelope)
+}
+
 fn main() -> std::io::Result<()> {
     let args = Args::from_env();
-    let variant = args.variant;
+    let (variant, log) = (args.variant, args.log);
     let config = web::Data::new(HandConfig::default());
     let core = core_service();
     actix_web::rt::System::new().block_on(async move {
         HttpServer::new(move || {
             let app = App::new().app_data(web::PayloadConfig::new(BODY_LIMIT));
             match variant {
+                Variant::Bare if log => app.route(PATH, web::post().to(bare_printing)),
                 Variant::Bare => app.route(PATH, web::post().to(bare)),
+                Variant::Hand if log => app
+                    .app_data(config.clone())
+                    .route(PATH, web::post().to(hand_printing)),
                 Variant::Hand => app
                     .app_data(config.clone())
                     .route(PATH, web::post().to(hand_written)),

@@ -20,6 +20,12 @@ async fn bare(_body: Bytes) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], OK_ENVELOPE)
 }
 
+/// (a) with `BENCH_LOG=1`: one line printed per request.
+async fn bare_printing(body: Bytes) -> impl IntoResponse {
+    println!("bytes={}", body.len());
+    ([(header::CONTENT_TYPE, "application/json")], OK_ENVELOPE)
+}
+
 /// (b) The hand-written handler, as an axum handler.
 async fn hand_written(
     State(config): State<Arc<HandConfig>>,
@@ -31,10 +37,25 @@ async fn hand_written(
     (status, Json(envelope))
 }
 
+/// (b) with `BENCH_LOG=1`: one line printed per accepted event.
+async fn hand_printing(
+    State(config): State<Arc<HandConfig>>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> impl IntoResponse {
+    let (status, envelope) = hand::handle_printing(&config, query.as_deref(), &body);
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(envelope))
+}
+
 fn main() {
     let args = Args::from_env();
     let app: Router = match args.variant {
+        Variant::Bare if args.log => Router::new().route(PATH, post(bare_printing)),
         Variant::Bare => Router::new().route(PATH, post(bare)),
+        Variant::Hand if args.log => Router::new()
+            .route(PATH, post(hand_printing))
+            .with_state(Arc::new(HandConfig::default())),
         Variant::Hand => Router::new()
             .route(PATH, post(hand_written))
             .with_state(Arc::new(HandConfig::default())),

@@ -13,11 +13,15 @@ use warp::http::StatusCode;
 fn main() {
     let args = Args::from_env();
     let route = warp::post().and(warp::path!("tencent" / "callback"));
+    let log = args.log;
     let routes = match args.variant {
         // (a) Take the body, answer the static OK envelope.
         Variant::Bare => route
             .and(warp::body::bytes())
-            .map(|_body: Bytes| {
+            .map(move |body: Bytes| {
+                if log {
+                    println!("bytes={}", body.len());
+                }
                 warp::reply::with_header(OK_ENVELOPE, "content-type", "application/json")
             })
             .map(warp::reply::Reply::into_response)
@@ -30,7 +34,11 @@ fn main() {
                 .and(warp::body::content_length_limit(BODY_LIMIT as u64))
                 .and(warp::body::bytes())
                 .map(move |query: String, body: Bytes| {
-                    let (status, envelope) = hand::handle(&config, Some(&query), &body);
+                    let (status, envelope) = if log {
+                        hand::handle_printing(&config, Some(&query), &body)
+                    } else {
+                        hand::handle(&config, Some(&query), &body)
+                    };
                     let status =
                         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                     warp::reply::with_status(warp::reply::json(&envelope), status)

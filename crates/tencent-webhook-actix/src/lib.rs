@@ -8,9 +8,10 @@
 //! `Content-Length` over the limit is answered 413 before any body byte is read.
 //!
 //! This crate only translates: actix-web is on `http` 0.2 and the core on `http` 1, so the
-//! method, URI and headers are copied into `http` 1 types and the core's response is
-//! copied back, status, headers and body unchanged. All protocol logic lives in the core,
-//! and every answer is the one the axum adapter gives.
+//! core reads the request through a borrowed view ([`RequestHead`]: the method, the query
+//! and the few headers it needs, nothing converted or copied) and its response is copied
+//! back, status, headers and body unchanged. All protocol logic lives in the core, and
+//! every answer is the one the axum adapter gives.
 //!
 //! ```no_run
 //! use actix_web::{App, HttpServer, middleware, web};
@@ -55,7 +56,7 @@ use std::fmt;
 
 use actix_web::dev::{AppService, HttpServiceFactory};
 use actix_web::{HttpRequest, HttpResponse, web};
-use tencent_webhook_core::{BoxError, IntoAck, Webhook, WebhookService};
+use tencent_webhook_core::{BoxError, HeaderValues, IntoAck, RequestHead, Webhook, WebhookService};
 use tower_service::Service;
 
 /// The webhook at `path`, to pass to `App::service` or `Scope::service`: every method on
@@ -114,51 +115,41 @@ where
     S::Response: IntoAck,
     S::Error: Into<BoxError>,
 {
-    let Some((method, uri, headers)) = convert::request_head(request) else {
-        // A head `http` 1 cannot hold; hyper (under axum) refuses such a head with a bare
-        // 400 too. Both crates accept the same grammar, so actix never hands us one.
-        return HttpResponse::BadRequest().finish();
-    };
-    let response = service.handle(&method, &uri, &headers, payload).await;
+    let response = service.handle_head(&ActixHead(request), payload).await;
     convert::response(response).await
 }
 
-/// The one place where `http` 0.2 (actix-web) and `http` 1 (the core) meet. Both crates
-/// accept the same methods, URIs, header names and values and statuses, so every
-/// conversion here is exact; the refusals (400 in, 500 out) exist only so that nothing is
-/// ever dropped silently.
+/// What the core reads of an actix request, borrowed from it as it is.
+struct ActixHead<'a>(&'a HttpRequest);
+
+impl RequestHead for ActixHead<'_> {
+    fn method(&self) -> &str {
+        self.0.method().as_str()
+    }
+
+    fn query(&self) -> Option<&str> {
+        self.0.uri().query()
+    }
+
+    fn header(&self, name: &'static str) -> HeaderValues<'_> {
+        HeaderValues::from_iter(self.0.headers().get_all(name).map(|v| v.as_bytes()))
+    }
+}
+
+/// The one place where the core's `http` 1 response becomes an actix (`http` 0.2) one.
+/// Both crates accept the same statuses, header names and values, so the conversion is
+/// exact; the refusal (500) exists only so that nothing is ever dropped silently.
 mod convert {
-    use actix_web::HttpRequest;
     use actix_web::HttpResponse;
     use actix_web::http::StatusCode;
     use actix_web::http::header::{HeaderName, HeaderValue};
-    use http_body_util::BodyExt;
     use tencent_webhook_core::WebhookResponse;
-
-    /// The request's method, URI and headers as `http` 1 types, every header value kept
-    /// (in order within a name, with its sensitivity); `None` if one does not convert.
-    pub(crate) fn request_head(
-        request: &HttpRequest,
-    ) -> Option<(http::Method, http::Uri, http::HeaderMap)> {
-        let method = http::Method::from_bytes(request.method().as_str().as_bytes()).ok()?;
-        let uri = request.uri().to_string().parse::<http::Uri>().ok()?;
-        let mut headers = http::HeaderMap::with_capacity(request.headers().len());
-        for (name, value) in request.headers() {
-            let name = http::HeaderName::from_bytes(name.as_str().as_bytes()).ok()?;
-            let mut converted = http::HeaderValue::from_bytes(value.as_bytes()).ok()?;
-            converted.set_sensitive(value.is_sensitive());
-            headers.append(name, converted);
-        }
-        Some((method, uri, headers))
-    }
 
     /// The core's response as an actix response: status, every header, and the body.
     pub(crate) async fn response(response: WebhookResponse) -> HttpResponse {
         let (parts, body) = response.into_parts();
-        let body = match body.collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(never) => match never {},
-        };
+        // The core's body is a `Full` that has not been polled: take its bytes as they are.
+        let body = body.into_inner().unwrap_or_default();
         let status = StatusCode::from_u16(parts.status.as_u16()).ok();
         let Some(mut out) = status.map(|status| HttpResponse::with_body(status, body)) else {
             return HttpResponse::InternalServerError().finish();

@@ -88,6 +88,7 @@ mod context;
 mod envelope;
 mod event;
 mod future;
+mod head;
 mod idempotency;
 mod layer;
 mod platform;
@@ -123,6 +124,7 @@ pub use event::{
     TerminalType, UnknownEvent, UserType, command,
 };
 pub use future::ResponseFuture;
+pub use head::{HeaderValues, HttpHead, RequestHead};
 pub use idempotency::IdempotencyKey;
 pub use layer::WebhookLayer;
 pub use platform::OptPlatform;

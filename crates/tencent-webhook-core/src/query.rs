@@ -27,31 +27,20 @@ impl<'a> CallbackQuery<'a> {
     pub(crate) fn parse(query: &'a str) -> Result<Self, Rejection> {
         let mut q = Self::default();
         for (name, value) in pairs(query) {
-            let (slot, canonical, strict) = match () {
-                _ if name.eq_ignore_ascii_case("SdkAppid") => (&mut q.sdk_app_id, "SdkAppid", true),
-                // `WebhookCommand` is the name one revision of the TUILiveKit overview uses
-                // (https://trtc.io/document/64412), while every sample URL there says
-                // `CallbackCommand`; it may never be sent, and is accepted as an alias.
-                _ if name.eq_ignore_ascii_case("CallbackCommand")
-                    || name.eq_ignore_ascii_case("WebhookCommand") =>
-                {
-                    (&mut q.command, "CallbackCommand", true)
-                }
-                _ if name.eq_ignore_ascii_case("contenttype") => {
-                    (&mut q.content_type, "contenttype", true)
-                }
-                _ if name.eq_ignore_ascii_case("Sign") => (&mut q.sign, "Sign", true),
-                _ if name.eq_ignore_ascii_case("RequestTime") => {
-                    (&mut q.request_time, "RequestTime", true)
-                }
-                _ if name.eq_ignore_ascii_case("ClientIP") => (&mut q.client_ip, "ClientIP", false),
-                _ if name.eq_ignore_ascii_case("OptPlatform") => {
-                    (&mut q.opt_platform, "OptPlatform", false)
-                }
-                _ => continue,
+            let Some((param, strict)) = Param::of(&name) else {
+                continue;
+            };
+            let slot = match param {
+                Param::SdkAppid => &mut q.sdk_app_id,
+                Param::CallbackCommand => &mut q.command,
+                Param::ContentType => &mut q.content_type,
+                Param::Sign => &mut q.sign,
+                Param::RequestTime => &mut q.request_time,
+                Param::ClientIp => &mut q.client_ip,
+                Param::OptPlatform => &mut q.opt_platform,
             };
             match slot {
-                Some(_) if strict => return Err(Rejection::DuplicateParameter(canonical)),
+                Some(_) if strict => return Err(Rejection::DuplicateParameter(param.canonical())),
                 Some(_) => {}
                 None => *slot = Some(value),
             }
@@ -60,23 +49,120 @@ impl<'a> CallbackQuery<'a> {
     }
 }
 
+/// The query parameters the receiver reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Param {
+    SdkAppid,
+    CallbackCommand,
+    ContentType,
+    Sign,
+    RequestTime,
+    ClientIp,
+    OptPlatform,
+}
+
+impl Param {
+    /// The parameter a (decoded) name stands for, case-insensitively, and whether it is
+    /// security-relevant (refused when repeated). Names are told apart by length first.
+    fn of(name: &str) -> Option<(Self, bool)> {
+        let is = |known: &str| name.eq_ignore_ascii_case(known);
+        let param = match name.len() {
+            4 if is("Sign") => Self::Sign,
+            8 if is("SdkAppid") => Self::SdkAppid,
+            8 if is("ClientIP") => Self::ClientIp,
+            11 if is("contenttype") => Self::ContentType,
+            11 if is("RequestTime") => Self::RequestTime,
+            11 if is("OptPlatform") => Self::OptPlatform,
+            // `WebhookCommand` is the name one revision of the TUILiveKit overview uses
+            // (not confirmed that it is ever sent); it is an alias.
+            14 if is("WebhookCommand") => Self::CallbackCommand,
+            15 if is("CallbackCommand") => Self::CallbackCommand,
+            _ => return None,
+        };
+        Some((param, !matches!(param, Self::ClientIp | Self::OptPlatform)))
+    }
+
+    /// The name a rejection reports.
+    fn canonical(self) -> &'static str {
+        match self {
+            Self::SdkAppid => "SdkAppid",
+            Self::CallbackCommand => "CallbackCommand",
+            Self::ContentType => "contenttype",
+            Self::Sign => "Sign",
+            Self::RequestTime => "RequestTime",
+            Self::ClientIp => "ClientIP",
+            Self::OptPlatform => "OptPlatform",
+        }
+    }
+}
+
+/// Where the first pair of `bytes` ends (at `&`, or the end), where its first `=` is, and
+/// whether it holds a `%` or `+`. Eight bytes at a time: a word with none of the four bytes
+/// is skipped whole, any other is looked at byte by byte.
+fn scan(bytes: &[u8]) -> (usize, Option<usize>, bool) {
+    const fn splat(b: u8) -> u64 {
+        u64::from_ne_bytes([b; 8])
+    }
+    /// Non-zero when some byte of `word` equals `b` (exact as to whether; the classic
+    /// has-zero-byte test on `word ^ splat(b)`).
+    const fn has(word: u64, b: u8) -> u64 {
+        let x = word ^ splat(b);
+        x.wrapping_sub(splat(1)) & !x & splat(0x80)
+    }
+    let (mut eq, mut encoded) = (None, false);
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let word = u64::from_ne_bytes(chunk.try_into().unwrap_or([0; 8]));
+            if has(word, b'&') | has(word, b'=') | has(word, b'%') | has(word, b'+') == 0 {
+                i += 8;
+                continue;
+            }
+        }
+        let stop = (i + 8).min(bytes.len());
+        while i < stop {
+            match bytes[i] {
+                b'&' => return (i, eq, encoded),
+                b'=' if eq.is_none() => eq = Some(i),
+                b'%' | b'+' => encoded = true,
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+    (bytes.len(), eq, encoded)
+}
+
 /// The `(name, value)` pairs of [`form_urlencoded::parse`], without its copies: a pair with
 /// no `%` and no `+` decodes to itself, so it is split in place and borrowed from the
 /// query; any other pair goes through `form_urlencoded` itself. Same pairs, same order.
+/// One pass over the bytes finds the separators and whether a pair needs decoding.
 fn pairs(query: &str) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
-    query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            if pair.bytes().any(|b| b == b'%' || b == b'+') {
+    let mut rest = query;
+    std::iter::from_fn(move || {
+        loop {
+            if rest.is_empty() {
+                return None;
+            }
+            let (end, eq, encoded) = scan(rest.as_bytes());
+            // `&`, `=` are ASCII, so these are character boundaries.
+            let pair = &rest[..end];
+            rest = rest.get(end + 1..).unwrap_or("");
+            if pair.is_empty() {
+                continue;
+            }
+            return Some(if encoded {
                 form_urlencoded::parse(pair.as_bytes())
                     .next()
                     .unwrap_or_default()
             } else {
-                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-                (Cow::Borrowed(name), Cow::Borrowed(value))
-            }
-        })
+                match eq {
+                    Some(i) => (Cow::Borrowed(&pair[..i]), Cow::Borrowed(&pair[i + 1..])),
+                    None => (Cow::Borrowed(pair), Cow::Borrowed("")),
+                }
+            });
+        }
+    })
 }
 
 #[cfg(test)]

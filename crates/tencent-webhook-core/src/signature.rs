@@ -85,13 +85,10 @@ pub(crate) fn verify(
 ) -> Result<u64, Rejection> {
     // Decode the presented signature. A malformed or wrong-length value leaves `provided`
     // zeroed and `well_formed` false, and still goes through every comparison below.
-    let mut provided = [0u8; 32];
-    let well_formed = Choice::from(u8::from(
-        sign.len() == 64 && hex::decode_to_slice(sign, &mut provided).is_ok(),
-    ));
+    let (provided, well_formed) = decode_sign(sign.as_bytes());
     let mut matched = Choice::from(0);
     for token in tokens {
-        matched |= token.digest(request_time).ct_eq(&provided);
+        matched |= equal(&token.digest(request_time), &provided);
     }
     if !bool::from(well_formed & matched) {
         return Err(Rejection::BadSignature);
@@ -103,6 +100,44 @@ pub(crate) fn verify(
         return Err(Rejection::StaleRequestTime);
     }
     Ok(time)
+}
+
+/// `Sign` as 32 bytes, and whether it is exactly 64 hex digits (either case). Branch-free
+/// in the content: every digit is decoded and checked with the same arithmetic, a bad one
+/// only clears the validity mask; a wrong length leaves the bytes zeroed.
+fn decode_sign(sign: &[u8]) -> ([u8; 32], Choice) {
+    let mut out = [0u8; 32];
+    if sign.len() != 64 {
+        return (out, Choice::from(0));
+    }
+    // 0xFF while every digit so far was valid.
+    let mut valid = 0xFFu8;
+    for (byte, pair) in out.iter_mut().zip(sign.chunks_exact(2)) {
+        let (high, high_ok) = hex_digit(pair[0]);
+        let (low, low_ok) = hex_digit(pair[1]);
+        *byte = (high << 4) | low;
+        valid &= high_ok & low_ok;
+    }
+    (out, Choice::from(valid & 1))
+}
+
+/// The value of one hex digit and 0xFF, or 0 and 0 for any other byte, without branching
+/// on it.
+fn hex_digit(c: u8) -> (u8, u8) {
+    // 0xFF when `x < bound` (both below 256), from the sign of the difference.
+    let below = |x: u8, bound: i16| ((i16::from(x) - bound) >> 8) as u8;
+    let digit = c.wrapping_sub(b'0');
+    let digit_ok = below(digit, 10);
+    let letter = (c | 0x20).wrapping_sub(b'a');
+    let letter_ok = below(letter, 6);
+    let value = (digit & digit_ok) | (letter.wrapping_add(10) & letter_ok);
+    (value, digit_ok | letter_ok)
+}
+
+/// Constant-time equality of two digests: every byte is compared.
+fn equal(a: &[u8; 32], b: &[u8; 32]) -> Choice {
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    diff.ct_eq(&0)
 }
 
 /// A Unix time in seconds: 1 to 19 ASCII digits, nothing else (no sign, no spaces).
@@ -122,6 +157,48 @@ mod tests {
 
     fn at(secs: u64) -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    #[test]
+    fn sign_decodes_exactly_as_hex_does() {
+        let mut cases: Vec<Vec<u8>> = vec![
+            DOC_SIGN.as_bytes().to_vec(),
+            DOC_SIGN.to_ascii_uppercase().into_bytes(),
+            vec![b'0'; 64],
+            vec![b'f'; 64],
+            vec![b'F'; 64],
+            vec![b'a'; 63],
+            vec![b'a'; 65],
+            Vec::new(),
+        ];
+        // Every byte value at the first and the last position of a valid signature.
+        for b in 0..=255u8 {
+            for at in [0, 63] {
+                let mut s = DOC_SIGN.as_bytes().to_vec();
+                s[at] = b;
+                cases.push(s);
+            }
+        }
+        for case in cases {
+            let mut expected = [0u8; 32];
+            let ok = case.len() == 64 && hex::decode_to_slice(&case, &mut expected).is_ok();
+            let (got, valid) = decode_sign(&case);
+            assert_eq!(bool::from(valid), ok, "{case:?}");
+            if ok {
+                assert_eq!(got, expected, "{case:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn equal_compares_every_byte() {
+        let a = [7u8; 32];
+        assert!(bool::from(equal(&a, &a)));
+        for i in 0..32 {
+            let mut b = a;
+            b[i] ^= 0x80;
+            assert!(!bool::from(equal(&a, &b)), "{i}");
+        }
     }
 
     #[test]

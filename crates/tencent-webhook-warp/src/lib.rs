@@ -2,8 +2,8 @@
 //!
 //! [`webhook`] turns a [`WebhookService`] into a filter that you put behind your own path
 //! filter and combine with your other routes. All protocol logic lives in the core; this
-//! crate only hands it warp's method, query, headers and body stream, and hands its answer
-//! back.
+//! crate only hands it warp's method, query, the headers the core reads and the body
+//! stream, and hands its answer back.
 //!
 //! ```
 //! use warp::Filter;
@@ -53,11 +53,12 @@ use std::convert::Infallible;
 
 use bytes::{Buf, Bytes};
 use futures_util::{Stream, StreamExt, stream};
-use http::{HeaderMap, Method, Uri};
-use tencent_webhook_core::{BoxError, IntoAck, Webhook, WebhookResponse, WebhookService};
+use http::{HeaderMap, HeaderValue, Method};
+use tencent_webhook_core::{
+    BoxError, HeaderValues, IntoAck, RequestHead, Webhook, WebhookResponse, WebhookService,
+};
 use tower_service::Service;
 use warp::Filter;
-use warp::path::FullPath;
 use warp::reply::{Reply, Response};
 
 /// A filter that answers every request it sees with `service`: combine it with your own
@@ -87,26 +88,87 @@ where
         .or(warp::any().map(|| stream::iter([Err(BODY_TAKEN.to_owned())]).right_stream()))
         .unify();
     warp::method()
-        .and(warp::path::full())
         .and(query)
-        .and(warp::header::headers_cloned())
+        .and(headers(service.scheme().headers_read()))
         .and(body)
         .then(
-            move |method: Method,
-                  path: FullPath,
-                  query: Option<String>,
-                  headers: HeaderMap,
-                  body| {
+            move |method: Method, query: Option<String>, headers: Headers, body| {
                 let service = service.clone();
                 async move {
-                    let uri = request_uri(path.as_str(), query);
-                    into_reply(service.handle(&method, &uri, &headers, body).await)
+                    let head = WarpHead {
+                        method,
+                        query,
+                        headers,
+                    };
+                    into_reply(service.handle_head(&head, body).await)
                 }
             },
         )
 }
 
-/// The request's path and query as a [`Uri`] again (warp hands them out separately).
+/// The headers the core reads: warp lends a request's headers only by copy, so when the
+/// scheme reads `Content-Length` alone only that value is taken (a reference count, no
+/// copy); otherwise the header map is cloned.
+fn headers(
+    read: &'static [&'static str],
+) -> impl Filter<Extract = (Headers,), Error = Infallible> + Clone + Send + Sync + 'static {
+    let content_length_only = read == ["content-length"];
+    let all = warp::any()
+        .and_then(move || async move {
+            if content_length_only {
+                Err(warp::reject())
+            } else {
+                Ok(())
+            }
+        })
+        .untuple_one()
+        .and(warp::header::headers_cloned())
+        .map(Headers::All);
+    let content_length = warp::header::value("content-length")
+        .map(Some)
+        .or(warp::any().map(|| None))
+        .unify()
+        .map(Headers::ContentLength);
+    all.or(content_length).unify()
+}
+
+/// What [`headers`] took.
+enum Headers {
+    All(HeaderMap),
+    ContentLength(Option<HeaderValue>),
+}
+
+/// The request as the core reads it.
+struct WarpHead {
+    method: Method,
+    query: Option<String>,
+    headers: Headers,
+}
+
+impl RequestHead for WarpHead {
+    fn method(&self) -> &str {
+        self.method.as_str()
+    }
+
+    fn query(&self) -> Option<&str> {
+        self.query.as_deref()
+    }
+
+    fn header(&self, name: &'static str) -> HeaderValues<'_> {
+        match &self.headers {
+            Headers::All(map) => {
+                HeaderValues::from_iter(map.get_all(name).iter().map(|v| v.as_bytes()))
+            }
+            Headers::ContentLength(value) if name == "content-length" => {
+                HeaderValues::from_iter(value.as_ref().map(|v| v.as_bytes()))
+            }
+            // Not taken: the scheme does not read it (`Scheme::headers_read`).
+            Headers::ContentLength(_) => HeaderValues::default(),
+        }
+    }
+}
+
+/// Each body chunk as `Bytes`.
 fn as_bytes(
     chunks: impl Stream<Item = Result<impl Buf, warp::Error>>,
 ) -> impl Stream<Item = Result<Bytes, String>> {
@@ -118,15 +180,6 @@ fn as_bytes(
 }
 
 const BODY_TAKEN: &str = "the request body was taken by an earlier filter";
-
-fn request_uri(path: &str, query: Option<String>) -> Uri {
-    let uri = match query {
-        Some(query) => format!("{path}?{query}").parse(),
-        None => path.parse(),
-    };
-    // Both parts come from a URI hyper has already parsed, so this does not fail.
-    uri.unwrap_or_default()
-}
 
 fn into_reply(response: WebhookResponse) -> Response {
     // The core's body is a `Full` that has not been polled: take its bytes as they are.

@@ -1,29 +1,37 @@
 //! The Chat / TUILiveKit scheme's admission: query parameters, app id, `Sign` and
 //! `RequestTime` (<https://trtc.io/document/64412>), all checked before the body is read.
 
-use http::Uri;
 use tracing::{Span, field};
 
 use super::{Admitted, parse_app_id};
 use crate::query::CallbackQuery;
-use crate::service::truncated;
+use crate::service::{record_fields, truncated};
 use crate::{OptPlatform, Rejection, WebhookConfig, signature};
 
-pub(super) fn admit(config: &WebhookConfig, uri: &Uri, span: &Span) -> Result<Admitted, Rejection> {
-    let query = CallbackQuery::parse(uri.query().unwrap_or(""))?;
+pub(super) fn admit(
+    config: &WebhookConfig,
+    query: Option<&str>,
+    span: &Span,
+) -> Result<Admitted, Rejection> {
+    let query = CallbackQuery::parse(query.unwrap_or(""))?;
     let app_id = query
         .sdk_app_id
         .as_deref()
         .filter(|s| !s.is_empty())
         .ok_or(Rejection::MissingParameter("SdkAppid"))?;
     let app_id = parse_app_id(app_id).ok_or(Rejection::MalformedParameter("SdkAppid"))?;
-    span.record("sdk_app_id", app_id);
-    let command = query
-        .command
-        .filter(|s| !s.is_empty())
-        .ok_or(Rejection::MissingParameter("CallbackCommand"))?;
+    let Some(command) = query.command.filter(|s| !s.is_empty()) else {
+        span.record("sdk_app_id", app_id);
+        return Err(Rejection::MissingParameter("CallbackCommand"));
+    };
     // Attacker-controlled before the app check: escaped (Debug) and cut short.
-    span.record("command", field::debug(truncated(&command, 128)));
+    record_fields(
+        span,
+        [
+            ("sdk_app_id", &app_id),
+            ("command", &field::debug(truncated(&command, 128))),
+        ],
+    );
     if let Some(ct) = query.content_type.as_deref()
         && !ct.eq_ignore_ascii_case("json")
     {

@@ -6,11 +6,10 @@
 mod chat;
 mod trtc;
 
-use http::{HeaderMap, Method, Uri, header};
 use tracing::Span;
 
 use crate::trtc_signature::SignedBody;
-use crate::{OptPlatform, Rejection, WebhookConfig};
+use crate::{OptPlatform, Rejection, RequestHead, WebhookConfig};
 
 pub(crate) use trtc::check_freshness;
 
@@ -42,6 +41,16 @@ impl Scheme {
         }
     }
 
+    /// The headers (lower-case names) this scheme's admission reads through
+    /// [`RequestHead::header`]: an adapter whose framework only lends headers by copy can
+    /// copy just these. Chat: `content-length`; TRTC: `sdkappid`, `sign`, `content-length`.
+    pub const fn headers_read(self) -> &'static [&'static str] {
+        match self {
+            Self::Chat => &["content-length"],
+            Self::Trtc => &["sdkappid", "sign", "content-length"],
+        }
+    }
+
     /// The body limit of this scheme in `config`.
     pub(crate) fn body_limit(self, config: &WebhookConfig) -> usize {
         match self {
@@ -67,19 +76,17 @@ pub(crate) struct Admitted {
 pub(crate) fn admit(
     scheme: Scheme,
     config: &WebhookConfig,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
+    head: &impl RequestHead,
     span: &Span,
 ) -> Result<Admitted, Rejection> {
-    if method != Method::POST {
+    if head.method() != "POST" {
         return Err(Rejection::MethodNotAllowed);
     }
     let admitted = match scheme {
-        Scheme::Chat => chat::admit(config, uri, span)?,
-        Scheme::Trtc => trtc::admit(config, headers, span)?,
+        Scheme::Chat => chat::admit(config, head.query(), span)?,
+        Scheme::Trtc => trtc::admit(config, head, span)?,
     };
-    if let Some(len) = content_length(headers)
+    if let Some(len) = content_length(head)
         && len > scheme.body_limit(config) as u64
     {
         return Err(Rejection::BodyTooLarge);
@@ -87,14 +94,23 @@ pub(crate) fn admit(
     Ok(admitted)
 }
 
-/// The `Content-Length` header, when it is one well-formed number.
-pub(crate) fn content_length(headers: &HeaderMap) -> Option<u64> {
-    headers
-        .get(header::CONTENT_LENGTH)?
-        .to_str()
+/// The (first) `Content-Length` header, when it is a well-formed number.
+pub(crate) fn content_length(head: &impl RequestHead) -> Option<u64> {
+    // Only ASCII digits (and a leading `+`) parse, so no visible-ASCII check is needed.
+    std::str::from_utf8(head.header("content-length").first()?)
         .ok()?
         .parse()
         .ok()
+}
+
+/// A header value as text, when it is visible ASCII (or tabs): the values
+/// `http::HeaderValue::to_str` accepts.
+fn header_str(value: &[u8]) -> Option<&str> {
+    if value.iter().all(|&b| b == b'\t' || (32..127).contains(&b)) {
+        std::str::from_utf8(value).ok()
+    } else {
+        None
+    }
 }
 
 /// A decimal app id: digits only (no sign, no spaces), fitting `u64`.

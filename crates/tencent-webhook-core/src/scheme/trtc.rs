@@ -5,40 +5,33 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use http::header::{GetAll, HeaderValue};
-use http::{HeaderMap, HeaderName};
 use tracing::Span;
 
-use super::{Admitted, content_length, parse_app_id};
+use super::{Admitted, content_length, header_str, parse_app_id};
 use crate::trtc_signature::SignedBody;
-use crate::{Rejection, WebhookConfig};
-
-static SDK_APP_ID: HeaderName = HeaderName::from_static("sdkappid");
-static SIGN: HeaderName = HeaderName::from_static("sign");
+use crate::{HeaderValues, Rejection, RequestHead, WebhookConfig};
 
 pub(super) fn admit(
     config: &WebhookConfig,
-    headers: &HeaderMap,
+    head: &impl RequestHead,
     span: &Span,
 ) -> Result<Admitted, Rejection> {
-    let app_id = single(headers.get_all(&SDK_APP_ID), "SdkAppId")?
-        .ok_or(Rejection::MissingHeader("SdkAppId"))?;
-    let app_id = app_id
-        .to_str()
-        .ok()
+    let app_id =
+        single(head.header("sdkappid"), "SdkAppId")?.ok_or(Rejection::MissingHeader("SdkAppId"))?;
+    let app_id = header_str(app_id)
         .and_then(|s| parse_app_id(s.trim()))
         .ok_or(Rejection::MalformedHeader("SdkAppId"))?;
     span.record("sdk_app_id", app_id);
     let app = config.app(app_id).ok_or(Rejection::UnknownApp)?;
-    let sign = single(headers.get_all(&SIGN), "Sign")?;
+    let sign = single(head.header("sign"), "Sign")?;
     let signed_body = if app.trtc_keys.is_empty() {
         None
     } else {
         let sign = sign.ok_or(Rejection::MissingSignHeader)?;
-        Some(SignedBody::new(app.trtc_keys.clone(), sign.as_bytes()))
+        Some(SignedBody::new(app.trtc_keys.clone(), sign))
     };
     // Refuse before reading when this body cannot fit in what is left of the budget.
-    let expected = content_length(headers).unwrap_or(0);
+    let expected = content_length(head).unwrap_or(0);
     let expected = usize::try_from(expected).unwrap_or(usize::MAX);
     if !config
         .inner
@@ -58,16 +51,11 @@ pub(super) fn admit(
 }
 
 /// The one value of a header that must not be repeated; an empty value counts as absent.
-fn single<'a>(
-    values: GetAll<'a, HeaderValue>,
-    name: &'static str,
-) -> Result<Option<&'a HeaderValue>, Rejection> {
-    let mut values = values.iter();
-    let first = values.next();
-    if values.next().is_some() {
+fn single<'a>(values: HeaderValues<'a>, name: &'static str) -> Result<Option<&'a [u8]>, Rejection> {
+    if values.repeated() {
         return Err(Rejection::DuplicateHeader(name));
     }
-    Ok(first.filter(|v| !v.is_empty()))
+    Ok(values.first().filter(|v| !v.is_empty()))
 }
 
 /// With a freshness window configured, a TRTC body's `CallbackTs` (Unix milliseconds,
