@@ -10,6 +10,7 @@
 //! | `axum` | [`axum`] | `router.tencent_webhook("/path", service)` |
 //! | `actix-web` | [`actix`] | `App::new().service(tencent_webhook::actix::webhook("/path", service))` |
 //! | `warp` | [`warp`] | `warp::path!("path").and(tencent_webhook::warp::webhook(service))` |
+//! | `redis` | [`redis`] | dedupe retries across replicas, persist before acknowledging |
 //! | `test-util` | [`test_util`] | sign and build requests exactly as Tencent does |
 //!
 //! Your callback gets a verified [`Webhook`] and answers with an [`Ack`]; a refused request
@@ -39,6 +40,12 @@ pub mod actix {
 #[cfg(feature = "warp")]
 pub mod warp {
     pub use tencent_webhook_warp::*;
+}
+
+/// Several replicas: dedupe and the durable hand-off on Redis (`tencent_webhook_redis`).
+#[cfg(feature = "redis")]
+pub mod redis {
+    pub use tencent_webhook_redis::*;
 }
 
 /// The README's code blocks, compiled and run as doctests so the README stays true.
