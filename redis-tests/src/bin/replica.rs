@@ -4,7 +4,7 @@
 //!
 //! Environment: `REDIS_URL` (required), `PREFIX` (key prefix), `ROLE` (`both`, default, or
 //! `worker`), `HANDLER_DELAY_MS` (time spent inside the handler, so that a kill lands
-//! mid-event), `LEASE_MS` (worker lease). Prints `listening PORT` (or `worker`) when ready.
+//! mid-event), `LEASE_MS` (worker lease), `CONSUMER` (the worker's consumer name). Prints `listening PORT` (or `worker`) when ready.
 //!
 //! Side effects, in Redis: `effects:calls` counts calls of the handler per idempotency key;
 //! `effects:applied` holds each key once (`HSETNX`: the effect made idempotent by the key).
@@ -46,7 +46,7 @@ async fn main() {
     let effects = connect(&client, Duration::from_secs(2)).expect("connection");
     let calls_key = format!("{prefix}:effects:calls");
     let applied_key = format!("{prefix}:effects:applied");
-    let worker = Worker::new(
+    let mut worker = Worker::new(
         client.clone(),
         stream.clone(),
         WorkerSettings::new()
@@ -56,6 +56,9 @@ async fn main() {
             .batch(32)
             .block(Duration::from_millis(200)),
     );
+    if let Ok(name) = std::env::var("CONSUMER") {
+        worker = worker.consumer(name);
+    }
     let handler = move |hook: Webhook| {
         let mut conn = effects.clone();
         let (calls_key, applied_key) = (calls_key.clone(), applied_key.clone());
