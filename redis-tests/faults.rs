@@ -36,9 +36,12 @@ fn worker_settings() -> WorkerSettings {
         .block(Duration::from_millis(100))
 }
 
+/// Calls of the handler per idempotency key.
+type Counts = Arc<Mutex<HashMap<String, usize>>>;
+
 /// A handler counting its calls per idempotency key.
 fn counter() -> (
-    Arc<Mutex<HashMap<String, usize>>>,
+    Counts,
     impl Fn(Webhook) -> std::future::Ready<Result<(), String>> + Clone,
 ) {
     let seen = Arc::new(Mutex::new(HashMap::new()));

@@ -54,11 +54,14 @@ async fn pending(server: &RedisServer, prefix: &str) -> u64 {
     }
 }
 
+/// The keys a handler saw, with when.
+type Seen = Arc<Mutex<Vec<(String, Instant)>>>;
+
 /// A handler that records the keys it saw, failing the first `fail_first` calls per key.
 fn recorder(
     fail_first: usize,
 ) -> (
-    Arc<Mutex<Vec<(String, Instant)>>>,
+    Seen,
     impl Fn(Webhook) -> futures_util::future::BoxFuture<'static, Result<(), String>> + Clone,
 ) {
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -144,8 +147,10 @@ async fn a_failing_event_is_retried_with_growing_back_off_until_it_succeeds() {
         .await
     );
     run.abort();
-    let seen = seen.lock().unwrap();
-    let gaps: Vec<Duration> = seen.windows(2).map(|w| w[1].1 - w[0].1).collect();
+    let gaps: Vec<Duration> = {
+        let seen = seen.lock().unwrap();
+        seen.windows(2).map(|w| w[1].1 - w[0].1).collect()
+    };
     assert!(
         gaps[0] >= Duration::from_millis(100),
         "first back-off {:?}",
