@@ -20,8 +20,10 @@ async fn main() -> std::io::Result<()> {
     let webhook_state = state.get_ref().clone();
     let on_webhook = move |hook| webhook_state.clone().on_webhook(hook);
     let config = settings.webhook_config();
-    let webhook = WebhookService::from_fn(config.clone(), on_webhook.clone());
-    let trtc = WebhookService::trtc_from_fn(config, on_webhook);
+    // With REDIS_URL set: Redis dedupe, the durable hand-off and a worker (examples/common/replicas.rs).
+    let inbox = tencent_webhook_examples::replicas::inbox(on_webhook);
+    let webhook = WebhookService::new(config.clone(), inbox.clone());
+    let trtc = WebhookService::trtc(config, inbox);
 
     let listener = std::net::TcpListener::bind(settings.listen)?;
     settings.announce(listener.local_addr()?);

@@ -15,6 +15,8 @@
 //! - answers the two before-webhooks ([`moderate`]): rejects a gift worth more than
 //!   [`GIFT_COIN_LIMIT`] coins, and replaces [`BANNED_WORD`] in room messages.
 
+pub mod replicas;
+
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -81,19 +81,14 @@ impl Worker {
         Fut: Future<Output = Result<(), E>>,
         E: Display,
     {
-        let block = self.settings.block;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.stream.timeout))
-            .set_response_timeout(Some(block + self.stream.timeout))
-            .set_number_of_retries(1)
-            .set_max_delay(self.stream.timeout);
-        let mut conn = match ConnectionManager::new_lazy_with_config(self.client.clone(), config) {
+        let mut conn = match self.connection() {
             Ok(conn) => conn,
             Err(e) => {
                 tracing::error!(error = %e, "worker cannot create a Redis connection");
                 return;
             }
         };
+        let mut failures = 0u32;
         let mut shutdown = std::pin::pin!(shutdown);
         let mut cursor = "0-0".to_owned();
         let mut last_reclaim: Option<Instant> = None;
@@ -122,8 +117,19 @@ impl Worker {
                 r = step => r,
             };
             match result {
-                Ok(()) => pause = Duration::from_millis(50),
+                Ok(()) => {
+                    pause = Duration::from_millis(50);
+                    failures = 0;
+                }
                 Err(e) => {
+                    failures += 1;
+                    // The connection manager reconnects by itself only after I/O errors; a
+                    // failed handshake (e.g. authentication) sticks, so start afresh.
+                    if failures % 3 == 0
+                        && let Ok(fresh) = self.connection()
+                    {
+                        conn = fresh;
+                    }
                     if e.code() == Some("NOGROUP") {
                         // The stream or group is gone (Redis restarted without persistence):
                         // recreate them rather than stall.
@@ -139,6 +145,16 @@ impl Worker {
                 }
             }
         }
+    }
+
+    /// The worker's own connection: its blocking reads must not stall anyone else's.
+    fn connection(&self) -> RedisResult<ConnectionManager> {
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(self.stream.timeout))
+            .set_response_timeout(Some(self.settings.block + self.stream.timeout))
+            .set_number_of_retries(1)
+            .set_max_delay(self.stream.timeout);
+        ConnectionManager::new_lazy_with_config(self.client.clone(), config)
     }
 
     async fn create_group(&self, conn: &mut ConnectionManager) -> RedisResult<()> {
