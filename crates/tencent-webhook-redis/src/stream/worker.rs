@@ -125,7 +125,7 @@ impl Worker {
                     failures += 1;
                     // The connection manager reconnects by itself only after I/O errors; a
                     // failed handshake (e.g. authentication) sticks, so start afresh.
-                    if failures % 3 == 0
+                    if failures.is_multiple_of(3)
                         && let Ok(fresh) = self.connection()
                     {
                         conn = fresh;
