@@ -29,13 +29,24 @@ pub struct RedisServer {
     port: u16,
     dir: tempfile::TempDir,
     persistence: Persistence,
+    cluster: bool,
 }
 
 impl RedisServer {
     /// Start a server, or `None` (after saying why on stderr) when none can be started and
     /// `TENCENT_WEBHOOK_REQUIRE_REDIS` is not `1`.
     pub fn start(persistence: Persistence) -> Option<Self> {
-        match Self::try_start(persistence) {
+        Self::start_as(persistence, false)
+    }
+
+    /// Start a one-node Redis Cluster owning every slot (cross-slot commands and scripts are
+    /// refused exactly as on a bigger cluster), or `None` as [`start`](Self::start).
+    pub fn start_cluster() -> Option<Self> {
+        Self::start_as(Persistence::None, true)
+    }
+
+    fn start_as(persistence: Persistence, cluster: bool) -> Option<Self> {
+        match Self::try_start(persistence, cluster) {
             Ok(server) => Some(server),
             Err(why) => {
                 if std::env::var(REQUIRE_VAR).is_ok_and(|v| v == "1") {
@@ -51,7 +62,7 @@ impl RedisServer {
         }
     }
 
-    fn try_start(persistence: Persistence) -> Result<Self, String> {
+    fn try_start(persistence: Persistence, cluster: bool) -> Result<Self, String> {
         let mut last = String::new();
         for _ in 0..5 {
             let port = free_port().map_err(|e| format!("free port: {e}"))?;
@@ -60,6 +71,7 @@ impl RedisServer {
                 port,
                 dir: tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?,
                 persistence,
+                cluster,
             };
             match server.launch() {
                 Ok(()) => return Ok(server),
@@ -85,6 +97,14 @@ impl RedisServer {
             Persistence::None => cmd.args(["--appendonly", "no"]),
             Persistence::AofAlways => cmd.args(["--appendonly", "yes", "--appendfsync", "always"]),
         };
+        if self.cluster {
+            cmd.args([
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                "nodes.conf",
+            ]);
+        }
         let child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -106,12 +126,41 @@ impl RedisServer {
                 ));
             }
             if self.ping() {
-                return Ok(());
+                return if self.cluster {
+                    self.assign_slots()
+                } else {
+                    Ok(())
+                };
             }
             std::thread::sleep(Duration::from_millis(20));
         }
         self.kill();
         Err("redis-server did not answer PING within 10 s".to_owned())
+    }
+
+    fn assign_slots(&self) -> Result<(), String> {
+        let mut conn = self
+            .client()
+            .get_connection_with_timeout(Duration::from_secs(1))
+            .map_err(|e| e.to_string())?;
+        redis::cmd("CLUSTER")
+            .arg("ADDSLOTSRANGE")
+            .arg(0)
+            .arg(16383)
+            .query::<()>(&mut conn)
+            .map_err(|e| format!("CLUSTER ADDSLOTSRANGE: {e}"))?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            let info: String = redis::cmd("CLUSTER")
+                .arg("INFO")
+                .query(&mut conn)
+                .map_err(|e| e.to_string())?;
+            if info.contains("cluster_state:ok") {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Err("the one-node cluster did not become ok within 10 s".to_owned())
     }
 
     fn ping(&self) -> bool {

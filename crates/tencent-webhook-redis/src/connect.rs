@@ -4,6 +4,14 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+/// A connection the sink, the stores and the workers can use: the `redis` crate's
+/// [`ConnectionManager`] (one Redis, see [`connect`]) or, for Redis Cluster, its
+/// `cluster_async::ClusterConnection` (enable the `redis` crate's `cluster-async` feature in
+/// your own dependency on it). Anything async, cloneable and shareable qualifies.
+pub trait Connection: redis::aio::ConnectionLike + Clone + Send + Sync + 'static {}
+
+impl<T: redis::aio::ConnectionLike + Clone + Send + Sync + 'static> Connection for T {}
+
 /// How long one connection attempt and one answer may take by default.
 pub const DEFAULT_REDIS_TIMEOUT: Duration = Duration::from_secs(1);
 

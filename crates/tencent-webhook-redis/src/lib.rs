@@ -22,7 +22,7 @@ mod fault;
 mod stream;
 mod token;
 
-pub use connect::{DEFAULT_REDIS_TIMEOUT, connect, redacted_url};
+pub use connect::{Connection, DEFAULT_REDIS_TIMEOUT, connect, redacted_url};
 pub use dedupe::{
     Claim, DEFAULT_CAPACITY, DEFAULT_LEASE, DEFAULT_RETENTION, Dedupe, DedupeLayer, DedupeStore,
     MemoryStore, RedisDedupeStore, StoreError,

@@ -6,6 +6,8 @@ use std::time::Duration;
 use redis::Script;
 use redis::aio::ConnectionManager;
 
+use crate::Connection;
+
 use super::{Claim, DedupeStore, StoreError};
 
 /// `GET`, then `SET … PX lease` if absent, in one script: atomic across replicas.
@@ -32,16 +34,19 @@ return 0
 /// One key per event, `{prefix}:dedupe:{<idempotency key>}`, holding a claim token for the
 /// lease or `done` for the retention. Each script touches that one key, and its hash tag is
 /// the idempotency key, so on Redis Cluster the keys spread over every shard.
+///
+/// `C` is the connection: a [`ConnectionManager`] by default, a cluster connection on
+/// Redis Cluster (see [`Connection`]).
 #[derive(Clone)]
-pub struct RedisDedupeStore {
-    conn: ConnectionManager,
+pub struct RedisDedupeStore<C = ConnectionManager> {
+    conn: C,
     prefix: String,
     timeout: Duration,
     claim: Script,
     release: Script,
 }
 
-impl fmt::Debug for RedisDedupeStore {
+impl<C> fmt::Debug for RedisDedupeStore<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisDedupeStore")
             .field("prefix", &self.prefix)
@@ -50,10 +55,10 @@ impl fmt::Debug for RedisDedupeStore {
     }
 }
 
-impl RedisDedupeStore {
+impl<C: Connection> RedisDedupeStore<C> {
     /// A store on `conn` (see [`connect`](crate::connect)) with the prefix `tencent-webhook`
     /// and a 1 s timeout per operation.
-    pub fn new(conn: ConnectionManager) -> Self {
+    pub fn new(conn: C) -> Self {
         Self {
             conn,
             prefix: "tencent-webhook".to_owned(),
@@ -96,7 +101,7 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
-impl DedupeStore for RedisDedupeStore {
+impl<C: Connection> DedupeStore for RedisDedupeStore<C> {
     async fn claim(&self, key: &str, token: &str, lease: Duration) -> Result<Claim, StoreError> {
         let mut invocation = self.claim.prepare_invoke();
         invocation.key(self.key(key)).arg(token).arg(millis(lease));

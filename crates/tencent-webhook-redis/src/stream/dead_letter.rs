@@ -9,6 +9,7 @@ use tencent_webhook_core::Webhook;
 
 use super::StreamSettings;
 use super::record;
+use crate::Connection;
 
 /// Move one entry from the stream to the dead letters, acknowledged and deleted, at once.
 const BURY: &str = r"
@@ -41,8 +42,8 @@ redis.call('XDEL', KEYS[1], ARGV[1])
 return 1
 ";
 
-pub(crate) async fn bury(
-    conn: &mut ConnectionManager,
+pub(crate) async fn bury<C: Connection>(
+    conn: &mut C,
     settings: &StreamSettings,
     id: &str,
     reason: &str,
@@ -90,12 +91,12 @@ impl fmt::Debug for DeadLetter {
 /// It is not trimmed: watch [`len`](Self::len), then [`replay`](Self::replay) (after a
 /// fix) or [`discard`](Self::discard) each entry.
 #[derive(Clone)]
-pub struct DeadLetters {
-    conn: ConnectionManager,
+pub struct DeadLetters<C = ConnectionManager> {
+    conn: C,
     settings: StreamSettings,
 }
 
-impl fmt::Debug for DeadLetters {
+impl<C> fmt::Debug for DeadLetters<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeadLetters")
             .field("settings", &self.settings)
@@ -103,9 +104,9 @@ impl fmt::Debug for DeadLetters {
     }
 }
 
-impl DeadLetters {
+impl<C: Connection> DeadLetters<C> {
     /// The dead letters of the stream these settings name.
-    pub fn new(conn: ConnectionManager, settings: StreamSettings) -> Self {
+    pub fn new(conn: C, settings: StreamSettings) -> Self {
         Self { conn, settings }
     }
 

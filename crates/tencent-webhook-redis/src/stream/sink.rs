@@ -14,7 +14,7 @@ use tower_service::Service;
 
 use super::StreamSettings;
 use super::record;
-use crate::{FaultPolicy, OnStoreError, codes};
+use crate::{Connection, FaultPolicy, OnStoreError, codes};
 
 /// The dedupe check and the append, in one script: a retry of an appended event is
 /// acknowledged without a second entry; a full stream refuses instead of trimming.
@@ -44,16 +44,19 @@ type Fallback = Arc<dyn Fn(Webhook) -> BoxFuture<'static, Ack> + Send + Sync>;
 ///
 /// With an append-only file synced on every write (`appendfsync always`), an acknowledged
 /// event survives a Redis restart; see the README's "Running several replicas".
+///
+/// `C` is the connection: a [`ConnectionManager`] by default, a cluster connection on
+/// Redis Cluster (see [`Connection`]).
 #[derive(Clone)]
-pub struct RedisSink {
-    conn: ConnectionManager,
+pub struct RedisSink<C = ConnectionManager> {
+    conn: C,
     settings: StreamSettings,
     script: Script,
     policy: FaultPolicy,
     fallback: Option<Fallback>,
 }
 
-impl fmt::Debug for RedisSink {
+impl<C> fmt::Debug for RedisSink<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisSink")
             .field("settings", &self.settings)
@@ -63,9 +66,9 @@ impl fmt::Debug for RedisSink {
     }
 }
 
-impl RedisSink {
+impl<C: Connection> RedisSink<C> {
     /// A sink writing through `conn` (see [`connect`](crate::connect)).
-    pub fn new(conn: ConnectionManager, settings: StreamSettings) -> Self {
+    pub fn new(conn: C, settings: StreamSettings) -> Self {
         Self {
             conn,
             settings,
@@ -113,7 +116,7 @@ impl RedisSink {
     }
 }
 
-impl Service<Webhook> for RedisSink {
+impl<C: Connection> Service<Webhook> for RedisSink<C> {
     type Response = Ack;
     type Error = Infallible;
     type Future = BoxFuture<'static, Result<Ack, Infallible>>;

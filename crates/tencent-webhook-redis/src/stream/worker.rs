@@ -4,10 +4,11 @@ use std::collections::HashMap;
 use std::fmt::{self, Display};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::FutureExt;
-use futures_util::future::join_all;
+use futures_util::future::{BoxFuture, join_all};
 use redis::RedisResult;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::streams::{StreamAutoClaimReply, StreamId, StreamPendingCountReply, StreamReadReply};
@@ -17,6 +18,7 @@ use tokio::time::Instant;
 use super::dead_letter::bury;
 use super::record;
 use super::{StreamSettings, WorkerSettings};
+use crate::Connection;
 
 /// Reads events appended by [`RedisSink`](super::RedisSink)s through the consumer group and
 /// hands each to your handler, at least once:
@@ -33,14 +35,17 @@ use super::{StreamSettings, WorkerSettings};
 /// effect idempotent with `hook.context.idempotency_key()` where a repeat would hurt.
 /// Run as many workers, in as many processes, as you like: each needs a distinct consumer
 /// name (the default is unique per worker).
-pub struct Worker {
-    client: redis::Client,
+pub struct Worker<C = ConnectionManager> {
+    connector: Connector<C>,
     stream: StreamSettings,
     settings: WorkerSettings,
     consumer: String,
 }
 
-impl fmt::Debug for Worker {
+/// Opens the worker's connection (again, after repeated errors).
+type Connector<C> = Arc<dyn Fn() -> BoxFuture<'static, RedisResult<C>> + Send + Sync>;
+
+impl<C> fmt::Debug for Worker<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Worker")
             .field("stream", &self.stream)
@@ -55,12 +60,45 @@ enum Outcome {
     Failed(String),
 }
 
-impl Worker {
+impl Worker<ConnectionManager> {
     /// A worker on `client`'s Redis (it opens its own connection: its blocking reads must
     /// not stall the sink's).
     pub fn new(client: redis::Client, stream: StreamSettings, settings: WorkerSettings) -> Self {
+        let timeout = stream.timeout;
+        let response = settings.block + timeout;
+        Self::with_connector(
+            move || {
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(timeout))
+                    .set_response_timeout(Some(response))
+                    .set_number_of_retries(1)
+                    .set_max_delay(timeout);
+                std::future::ready(ConnectionManager::new_lazy_with_config(
+                    client.clone(),
+                    config,
+                ))
+            },
+            stream,
+            settings,
+        )
+    }
+}
+
+impl<C: Connection> Worker<C> {
+    /// A worker on connections made by `connector` (called at start and again after
+    /// repeated errors), e.g. cluster connections on Redis Cluster. Give it connections of
+    /// its own, whose response timeout exceeds [`WorkerSettings::block`].
+    pub fn with_connector<F, Fut>(
+        connector: F,
+        stream: StreamSettings,
+        settings: WorkerSettings,
+    ) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = RedisResult<C>> + Send + 'static,
+    {
         Self {
-            client,
+            connector: Arc::new(move || Box::pin(connector())),
             stream,
             settings,
             consumer: format!("worker-{}", crate::token::claim_token()),
@@ -81,43 +119,47 @@ impl Worker {
         Fut: Future<Output = Result<(), E>>,
         E: Display,
     {
-        let mut conn = match self.connection() {
-            Ok(conn) => conn,
-            Err(e) => {
-                tracing::error!(error = %e, "worker cannot create a Redis connection");
-                return;
-            }
-        };
-        let mut failures = 0u32;
         let mut shutdown = std::pin::pin!(shutdown);
+        let mut conn: Option<C> = None;
+        let mut failures = 0u32;
         let mut cursor = "0-0".to_owned();
         let mut last_reclaim: Option<Instant> = None;
         let mut pause = Duration::from_millis(50);
         let mut group_ready = false;
+        let reclaim_every = (self.settings.effective_lease() / 4)
+            .clamp(Duration::from_millis(50), Duration::from_secs(5));
         loop {
             if (&mut shutdown).now_or_never().is_some() {
                 return;
             }
-            let step = async {
+            let step: RedisResult<bool> = async {
+                let c = match &mut conn {
+                    Some(c) => c,
+                    None => conn.insert(self.connection().await?),
+                };
                 if !group_ready {
-                    self.create_group(&mut conn).await?;
+                    self.create_group(c).await?;
                     group_ready = true;
                 }
-                let reclaim_every = (self.settings.effective_lease() / 4)
-                    .clamp(Duration::from_millis(50), Duration::from_secs(5));
                 if last_reclaim.is_none_or(|t| t.elapsed() >= reclaim_every) {
                     last_reclaim = Some(Instant::now());
-                    self.reclaim(&mut conn, &mut cursor, &handler).await?;
+                    self.reclaim(c, &mut cursor, &handler).await?;
                 }
-                self.read(&mut conn, &handler).await
-            };
-            let result = tokio::select! {
-                biased;
-                () = &mut shutdown => return,
-                r = step => r,
-            };
-            match result {
-                Ok(()) => {
+                // Only the wait for new entries gives way to shutdown; entries in hand are
+                // finished first.
+                let entries = tokio::select! {
+                    biased;
+                    () = &mut shutdown => return Ok(true),
+                    entries = self.fetch(c) => entries?,
+                };
+                self.handle_all(c, &handler, entries, &HashMap::new())
+                    .await?;
+                Ok(false)
+            }
+            .await;
+            match step {
+                Ok(true) => return,
+                Ok(false) => {
                     pause = Duration::from_millis(50);
                     failures = 0;
                 }
@@ -125,10 +167,8 @@ impl Worker {
                     failures += 1;
                     // The connection manager reconnects by itself only after I/O errors; a
                     // failed handshake (e.g. authentication) sticks, so start afresh.
-                    if failures.is_multiple_of(3)
-                        && let Ok(fresh) = self.connection()
-                    {
-                        conn = fresh;
+                    if failures.is_multiple_of(3) {
+                        conn = None;
                     }
                     if e.code() == Some("NOGROUP") {
                         // The stream or group is gone (Redis restarted without persistence):
@@ -148,16 +188,11 @@ impl Worker {
     }
 
     /// The worker's own connection: its blocking reads must not stall anyone else's.
-    fn connection(&self) -> RedisResult<ConnectionManager> {
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(self.stream.timeout))
-            .set_response_timeout(Some(self.settings.block + self.stream.timeout))
-            .set_number_of_retries(1)
-            .set_max_delay(self.stream.timeout);
-        ConnectionManager::new_lazy_with_config(self.client.clone(), config)
+    async fn connection(&self) -> RedisResult<C> {
+        (self.connector)().await
     }
 
-    async fn create_group(&self, conn: &mut ConnectionManager) -> RedisResult<()> {
+    async fn create_group(&self, conn: &mut C) -> RedisResult<()> {
         let created: RedisResult<()> = redis::cmd("XGROUP")
             .arg("CREATE")
             .arg(self.stream.stream_key())
@@ -172,13 +207,8 @@ impl Worker {
         }
     }
 
-    /// New entries: `XREADGROUP … >`, handled concurrently.
-    async fn read<H, Fut, E>(&self, conn: &mut ConnectionManager, handler: &H) -> RedisResult<()>
-    where
-        H: Fn(Webhook) -> Fut,
-        Fut: Future<Output = Result<(), E>>,
-        E: Display,
-    {
+    /// New entries: `XREADGROUP … >`, blocking up to the block time.
+    async fn fetch(&self, conn: &mut C) -> RedisResult<Vec<StreamId>> {
         let reply: Option<StreamReadReply> = redis::cmd("XREADGROUP")
             .arg("GROUP")
             .arg(&self.stream.group)
@@ -192,20 +222,18 @@ impl Worker {
             .arg(">")
             .query_async(conn)
             .await?;
-        let entries: Vec<StreamId> = reply
+        Ok(reply
             .into_iter()
             .flat_map(|r| r.keys)
             .flat_map(|k| k.ids)
-            .collect();
-        self.handle_all(conn, handler, entries, &HashMap::new())
-            .await
+            .collect())
     }
 
     /// Entries idle longer than the lease (a crashed worker's, or due for a retry):
     /// `XAUTOCLAIM`, then their delivery counts from `XPENDING`.
     async fn reclaim<H, Fut, E>(
         &self,
-        conn: &mut ConnectionManager,
+        conn: &mut C,
         cursor: &mut String,
         handler: &H,
     ) -> RedisResult<()>
@@ -253,7 +281,7 @@ impl Worker {
 
     async fn handle_all<H, Fut, E>(
         &self,
-        conn: &mut ConnectionManager,
+        conn: &mut C,
         handler: &H,
         entries: Vec<StreamId>,
         deliveries: &HashMap<String, u64>,
@@ -273,7 +301,7 @@ impl Worker {
 
     async fn handle<H, Fut, E>(
         &self,
-        conn: &mut ConnectionManager,
+        conn: &mut C,
         handler: &H,
         entry: StreamId,
         deliveries: u64,
@@ -357,7 +385,7 @@ impl Worker {
 
     async fn dead_letter(
         &self,
-        conn: &mut ConnectionManager,
+        conn: &mut C,
         entry: &StreamId,
         reason: &str,
         deliveries: u64,
