@@ -114,10 +114,12 @@ async fn dedupe_sink_worker_and_dead_letters_run_unchanged_on_a_cluster() {
         "the failing event reaches the dead letters"
     );
     run.abort();
-    let seen = seen.lock().unwrap();
-    assert_eq!(seen.iter().filter(|b| b.contains("user-1\"")).count(), 1);
-    assert_eq!(seen.iter().filter(|b| b.contains("user-2\"")).count(), 1);
-    assert_eq!(seen.iter().filter(|b| b.contains("user-3\"")).count(), 2);
+    {
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.iter().filter(|b| b.contains("user-1\"")).count(), 1);
+        assert_eq!(seen.iter().filter(|b| b.contains("user-2\"")).count(), 1);
+        assert_eq!(seen.iter().filter(|b| b.contains("user-3\"")).count(), 2);
+    }
     let letters = dead.list(5).await.unwrap();
     assert_eq!(letters[0].reason, "boom");
     assert!(dead.replay(&letters[0].id).await.unwrap());
