@@ -4,6 +4,7 @@
 //! When no server can be started the test says so loudly and is skipped, unless
 //! `TENCENT_WEBHOOK_REQUIRE_REDIS=1` (set by `.ci/run`), under which it fails.
 
+use std::io::Write as _;
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -52,7 +53,10 @@ impl RedisServer {
                 if std::env::var(REQUIRE_VAR).is_ok_and(|v| v == "1") {
                     panic!("{REQUIRE_VAR}=1 but no redis-server could be started: {why}");
                 }
-                eprintln!(
+                // Straight to the process's stderr: the test harness captures `eprintln!`
+                // of passing tests, and this must be seen.
+                let _ = writeln!(
+                    std::io::stderr(),
                     "\n!!!!! SKIPPED: no redis-server could be started ({why}).\n\
                      !!!!! Install it (Debian: apt-get install redis-server) or set \
                      {REQUIRE_VAR}=1 to make this a failure.\n"

@@ -15,11 +15,7 @@ use axum::Router;
 use tencent_webhook::axum::WebhookRouterExt;
 use tencent_webhook::redis::{RedisSink, StreamSettings, Worker, WorkerSettings, connect, redis};
 use tencent_webhook::{SdkApp, Webhook, WebhookConfig, WebhookService};
-
-/// The app id and TRTC key the test signs with.
-pub const APP: u64 = 1400000000;
-/// The TRTC callback key.
-pub const KEY: &str = "replicaKey42";
+use tencent_webhook_redis_tests::{APP, KEY};
 
 fn env(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_owned())
