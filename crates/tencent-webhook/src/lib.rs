@@ -49,6 +49,12 @@ pub mod redis {
 }
 
 /// The README's code blocks, compiled and run as doctests so the README stays true.
-#[cfg(all(doctest, feature = "axum", feature = "actix-web", feature = "warp"))]
+#[cfg(all(
+    doctest,
+    feature = "axum",
+    feature = "actix-web",
+    feature = "warp",
+    feature = "redis"
+))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
