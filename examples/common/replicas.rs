@@ -3,8 +3,10 @@
 //! idempotency key, in one script) and acknowledge once Redis has it, and a worker in the
 //! same process hands each event to the app's callback, which prints its one line. Several
 //! example processes sharing one Redis then behave as replicas: a retried event sent to
-//! two of them is printed once in all. Without `REDIS_URL` nothing changes: the callback
-//! runs inline, as before. `REDIS_URL` is printed with its password replaced by `***`.
+//! two of them is printed once in all. When Redis cannot take an event, a TRTC callback is
+//! answered 500 (TRTC retries it) and a Chat webhook (which Tencent does not resend) is
+//! handed to the callback inline. Without `REDIS_URL` nothing changes: the callback runs
+//! inline, as before. `REDIS_URL` is printed with its password replaced by `***`.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -12,7 +14,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use tencent_webhook::redis::{
-    DEFAULT_REDIS_TIMEOUT, RedisSink, StreamSettings, Worker, WorkerSettings, connect,
+    DEFAULT_REDIS_TIMEOUT, FaultPolicy, RedisSink, StreamSettings, Worker, WorkerSettings, connect,
     redacted_url, redis,
 };
 use tencent_webhook::{Ack, CallbackFn, Webhook};
@@ -56,6 +58,7 @@ where
     };
     let stream = StreamSettings::new();
     let worker = Worker::new(client, stream.clone(), WorkerSettings::new());
+    let inline = on_webhook.clone();
     tokio::spawn(worker.run(
         move |hook| {
             let ack = on_webhook(hook);
@@ -74,7 +77,7 @@ where
         "redis: {} (dedupe + durable hand-off; a worker here prints the events)",
         redacted_url(&url)
     );
-    Inbox::Redis(RedisSink::new(conn, stream))
+    Inbox::Redis(RedisSink::new(conn, stream).fallback(FaultPolicy::default(), inline))
 }
 
 impl<F, Fut> Service<Webhook> for Inbox<F>
