@@ -305,3 +305,41 @@ async fn the_entries_of_a_worker_that_dies_mid_event_are_taken_over() {
     assert_eq!(pending(&server, PREFIX).await, 0);
     b.abort();
 }
+
+#[tokio::test]
+async fn a_before_webhook_is_answered_inline_by_the_fallback_and_not_queued() {
+    use tencent_webhook::test_util::{TestRequest, samples::BEFORE_SEND_GIFT};
+    use tencent_webhook::{Ack, SdkApp, WebhookConfig};
+    const PREFIX: &str = "t-before";
+    let server = redis_or_skip!(Persistence::None);
+    let conn = connect(&server.client(), Duration::from_secs(1)).unwrap();
+    let chat_config = WebhookConfig::builder()
+        .app(SdkApp::new(tencent_webhook_redis_tests::APP))
+        .build()
+        .unwrap();
+    let gift = || {
+        TestRequest::new(
+            tencent_webhook_redis_tests::APP,
+            "Live.CallbackBeforeSendGift",
+            BEFORE_SEND_GIFT,
+        )
+        .into_request()
+    };
+    let settings = StreamSettings::new().prefix(PREFIX);
+    let with_fallback = WebhookService::new(
+        chat_config.clone(),
+        RedisSink::new(conn.clone(), settings.clone()).fallback(
+            tencent_webhook::redis::FaultPolicy::default(),
+            |_: Webhook| async { Ack::fail(4, "gift rejected") },
+        ),
+    );
+    let (status, body) = answer(with_fallback.oneshot(gift()).await.unwrap()).await;
+    assert_eq!((status, body["ErrorCode"].as_i64()), (200, Some(4)));
+    assert_eq!(xlen(&server, &format!("{{{PREFIX}}}:events")).await, 0);
+
+    // Without a fallback it is persisted and acknowledged like any other event.
+    let without = WebhookService::new(chat_config, RedisSink::new(conn, settings));
+    let (status, body) = answer(without.oneshot(gift()).await.unwrap()).await;
+    assert_eq!((status, body["ActionStatus"].as_str()), (200, Some("OK")));
+    assert_eq!(xlen(&server, &format!("{{{PREFIX}}}:events")).await, 1);
+}

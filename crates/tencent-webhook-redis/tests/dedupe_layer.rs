@@ -279,3 +279,32 @@ async fn the_policy_is_configurable_per_scheme() {
     assert_eq!(body["ErrorCode"], codes::STORE_UNAVAILABLE);
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn every_copy_of_a_before_webhook_gets_the_callbacks_decision() {
+    use tencent_webhook_core::test_util::samples::BEFORE_SEND_GIFT;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let chat_config = WebhookConfig::builder()
+        .app(SdkApp::new(APP))
+        .build()
+        .unwrap();
+    let chat = WebhookService::new(
+        chat_config,
+        DedupeLayer::new(MemoryStore::default()).layer(service_fn(move |_: Webhook| {
+            c.fetch_add(1, Ordering::SeqCst);
+            async { Ok::<_, Infallible>(Ack::fail(1, "gift rejected")) }
+        })),
+    );
+    for _ in 0..2 {
+        let request = TestRequest::new(APP, "Live.CallbackBeforeSendGift", BEFORE_SEND_GIFT);
+        let (status, body) =
+            answer(chat.clone().oneshot(request.into_request()).await.unwrap()).await;
+        assert_eq!((status, body["ErrorCode"].as_i64()), (200, Some(1)));
+    }
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        2,
+        "asked again, not answered OK from memory"
+    );
+}

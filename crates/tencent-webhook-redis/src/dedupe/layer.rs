@@ -23,7 +23,10 @@ pub const DEFAULT_RETENTION: Duration = Duration::from_secs(3600);
 /// - copy of a done event: `Ack::ok()` without calling the inner service;
 /// - copy of an event still in progress: `Ack::fail(`[`codes::IN_PROGRESS`](crate::codes::IN_PROGRESS)`, …)`,
 ///   which TRTC answers by retrying later;
-/// - store unreachable or slower than its timeout: the scheme's [`FaultPolicy`].
+/// - store unreachable or slower than its timeout: the scheme's [`FaultPolicy`];
+/// - a before-webhook (`hook.event.kind().is_before_webhook()`: a gift or a message about
+///   to be sent, whose answer Tencent waits for): passed through without dedupe, so that
+///   every copy gets your decision, not a bare OK.
 ///
 /// ```
 /// use std::convert::Infallible;

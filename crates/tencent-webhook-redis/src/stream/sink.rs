@@ -42,6 +42,11 @@ type Fallback = Arc<dyn Fn(Webhook) -> BoxFuture<'static, Ack> + Send + Sync>;
 ///   [`DeliverWithoutDedupe`](OnStoreError::DeliverWithoutDedupe): then the fallback
 ///   handles the event inline.
 ///
+/// A before-webhook (`hook.event.kind().is_before_webhook()`: a gift or a message about
+/// to be sent, whose answer Tencent waits for) is answered by the
+/// [`fallback`](Self::fallback) inline when one is set; without one it is persisted and
+/// acknowledged like any other event, which Tencent reads as "allow".
+///
 /// With an append-only file synced on every write (`appendfsync always`), an acknowledged
 /// event survives a Redis restart; see the README's "Running several replicas".
 ///
@@ -80,7 +85,8 @@ impl<C: Connection> RedisSink<C> {
 
     /// Handle an event inline with `f` when Redis cannot take it and `policy` says
     /// [`DeliverWithoutDedupe`](OnStoreError::DeliverWithoutDedupe) for its scheme (e.g.
-    /// [`FaultPolicy::default`]: Chat inline, TRTC answered failure so that TRTC retries).
+    /// [`FaultPolicy::default`]: Chat inline, TRTC answered failure so that TRTC retries),
+    /// and always for before-webhooks, whose answer Tencent waits for.
     pub fn fallback<F, Fut>(mut self, policy: FaultPolicy, f: F) -> Self
     where
         F: Fn(Webhook) -> Fut + Send + Sync + 'static,
@@ -128,6 +134,10 @@ impl<C: Connection> Service<Webhook> for RedisSink<C> {
     fn call(&mut self, hook: Webhook) -> Self::Future {
         let sink = self.clone();
         Box::pin(async move {
+            if let (true, Some(f)) = (hook.event.kind().is_before_webhook(), &sink.fallback) {
+                // Tencent waits for this answer to decide: it cannot wait for a worker.
+                return Ok(f(hook).await);
+            }
             let ack = match sink.append(&hook).await {
                 Ok(0) | Ok(1) => Ack::ok(),
                 Ok(_) => {
