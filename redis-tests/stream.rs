@@ -307,7 +307,7 @@ async fn the_entries_of_a_worker_that_dies_mid_event_are_taken_over() {
 }
 
 #[tokio::test]
-async fn a_before_webhook_is_answered_inline_by_the_fallback_and_not_queued() {
+async fn a_before_webhook_is_answered_inline_by_the_fallback_or_rejected_and_never_queued() {
     use tencent_webhook::test_util::{TestRequest, samples::BEFORE_SEND_GIFT};
     use tencent_webhook::{Ack, SdkApp, WebhookConfig};
     const PREFIX: &str = "t-before";
@@ -337,9 +337,17 @@ async fn a_before_webhook_is_answered_inline_by_the_fallback_and_not_queued() {
     assert_eq!((status, body["ErrorCode"].as_i64()), (200, Some(4)));
     assert_eq!(xlen(&server, &format!("{{{PREFIX}}}:events")).await, 0);
 
-    // Without a fallback it is persisted and acknowledged like any other event.
+    // Without a fallback nobody can decide in time: rejected (ErrorCode 1, Tencent's
+    // "reject"), never silently allowed, and not queued.
     let without = WebhookService::new(chat_config, RedisSink::new(conn, settings));
     let (status, body) = answer(without.oneshot(gift()).await.unwrap()).await;
-    assert_eq!((status, body["ActionStatus"].as_str()), (200, Some("OK")));
-    assert_eq!(xlen(&server, &format!("{{{PREFIX}}}:events")).await, 1);
+    assert_eq!(
+        (
+            status,
+            body["ActionStatus"].as_str(),
+            body["ErrorCode"].as_i64()
+        ),
+        (200, Some("OK"), Some(1))
+    );
+    assert_eq!(xlen(&server, &format!("{{{PREFIX}}}:events")).await, 0);
 }

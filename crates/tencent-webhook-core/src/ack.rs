@@ -51,11 +51,12 @@ impl Ack {
     }
 
     /// Failure with your own `ErrorCode` and `ErrorInfo` (sent to Tencent as is; do not put
-    /// secrets in it).
+    /// secrets in it). `ErrorCode` 0 is what Tencent's before-webhooks read as "allow", so a
+    /// failure is never sent with it: `fail(0, ..)` is sent as `ErrorCode` 1.
     pub fn fail(code: i64, info: impl Into<Cow<'static, str>>) -> Self {
         Self {
             ok: false,
-            code,
+            code: if code == 0 { 1 } else { code },
             info: info.into(),
             edit: None,
         }
@@ -130,5 +131,18 @@ impl<T: IntoAck, E: Into<Ack>> IntoAck for Result<T, E> {
             Ok(t) => t.into_ack(),
             Err(e) => e.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_never_carries_code_0() {
+        assert_eq!(Ack::fail(0, "x").error_code(), 1);
+        assert!(!Ack::fail(0, "x").is_ok());
+        assert_eq!(Ack::fail(-3, "x").error_code(), -3);
+        assert_eq!(Ack::fail(4242, "x").error_code(), 4242);
     }
 }

@@ -108,16 +108,25 @@ impl Webhook {
     /// `context.command`; TRTC: by its `EventGroupId` and `EventType`, which also set
     /// `context.command`). No signature is checked: use it for webhooks that were verified
     /// when they arrived, e.g. read back from a queue, or in tests.
-    pub fn decode(mut context: WebhookContext) -> Result<Webhook, Rejection> {
-        let event = match context.scheme {
-            Scheme::Chat => event::parse(&context.command, &context.raw_body)?,
+    pub fn decode(context: WebhookContext) -> Result<Webhook, Rejection> {
+        Self::decode_with_callback_ts(context).map(|(webhook, _)| webhook)
+    }
+
+    /// [`decode`](Self::decode), also giving a TRTC body's `CallbackTs` (for the service's
+    /// freshness check). The one place a body becomes an event, for the service and for
+    /// webhooks read back from storage alike.
+    pub(crate) fn decode_with_callback_ts(
+        mut context: WebhookContext,
+    ) -> Result<(Webhook, Option<u64>), Rejection> {
+        let (event, callback_ts) = match context.scheme {
+            Scheme::Chat => (event::parse(&context.command, &context.raw_body)?, None),
             Scheme::Trtc => {
                 let decoded = event::parse_trtc(&context.raw_body)?;
                 context.command = decoded.command;
                 context.idempotency_key = OnceLock::new();
-                decoded.event
+                (decoded.event, decoded.callback_ts)
             }
         };
-        Ok(Webhook { context, event })
+        Ok((Webhook { context, event }, callback_ts))
     }
 }

@@ -24,7 +24,6 @@ use crate::run_to_end::{Panicked, RunToEnd};
 use crate::scheme::{self, Admitted};
 use crate::{
     Ack, HttpHead, IntoAck, Rejection, RequestHead, Scheme, Webhook, WebhookConfig, WebhookContext,
-    event,
 };
 
 /// Boxed error of an inner service.
@@ -228,7 +227,8 @@ where
         }
     }
 
-    /// Stage 3 of 3, for adapters: decode the body, call the inner service and answer.
+    /// Stage 3 of 3, for adapters: verify the body where the scheme signs it (TRTC), decode
+    /// it, call the inner service and answer.
     pub fn dispatch(
         &self,
         admission: Admission,
@@ -251,9 +251,15 @@ where
     S::Error: Into<BoxError>,
 {
     let Admission {
-        admitted, trace, ..
+        admitted,
+        trace,
+        charge,
+        ..
     } = admission;
-    let webhook = match decode(trace.scheme, &config, admitted, body, &trace.span) {
+    let decoded = decode(trace.scheme, &config, admitted, body, &trace.span);
+    // Verified or refused: either way the body no longer counts as unverified.
+    drop(charge);
+    let webhook = match decoded {
         Ok(webhook) => webhook,
         Err(rejection) => return trace.reject(rejection),
     };
@@ -289,7 +295,9 @@ where
     }
 }
 
-/// Decode a verified body into the webhook the callback receives.
+/// Verify (where the scheme signs the body) and decode a body into the webhook the
+/// callback receives. Every body passes here, however it was read: `dispatch` cannot
+/// deliver a TRTC body whose `Sign` does not match.
 fn decode(
     scheme: Scheme,
     config: &WebhookConfig,
@@ -297,23 +305,24 @@ fn decode(
     body: Bytes,
     span: &Span,
 ) -> Result<Webhook, Rejection> {
-    let (command, event) = match (scheme, admitted.command) {
-        (Scheme::Chat, Some(command)) => {
-            let event = event::parse(&command, &body)?;
-            (command, event)
-        }
-        _ => {
-            let decoded = event::parse_trtc(&body)?;
-            span.record("command", field::display(&decoded.command));
-            scheme::check_freshness(config, decoded.callback_ts)?;
-            (decoded.command, decoded.event)
-        }
-    };
-    let mut context = WebhookContext::new(scheme, admitted.sdk_app_id, command, body);
+    if let Some(signed) = &admitted.signed_body {
+        signed.verify(&body)?;
+    }
+    let mut context = WebhookContext::new(
+        scheme,
+        admitted.sdk_app_id,
+        admitted.command.unwrap_or_default(),
+        body,
+    );
     context.client_ip = admitted.client_ip;
     context.platform = admitted.platform;
     context.request_time = admitted.request_time;
-    Ok(Webhook { context, event })
+    let (webhook, callback_ts) = Webhook::decode_with_callback_ts(context)?;
+    if scheme == Scheme::Trtc {
+        span.record("command", field::display(&webhook.context.command));
+        scheme::check_freshness(config, callback_ts)?;
+    }
+    Ok(webhook)
 }
 
 /// At most `max` bytes of `s`, cut at a character boundary.
@@ -358,8 +367,9 @@ impl Admission {
     }
 
     /// Stage 2 of 3, for adapters: read the body from a stream of chunks under the body
-    /// limit and timeout, and, where the scheme signs the body (TRTC), verify it. On
-    /// failure the finished response (413, 408, 400, 401 or 503).
+    /// limit and timeout (and, for TRTC, the buffer budget). On failure the finished
+    /// response (413, 408, 400 or 503). A scheme that signs the body (TRTC) verifies it
+    /// in [`WebhookService::dispatch`], whatever the bytes handed there.
     pub async fn read_body<St, D, E>(&mut self, body: St) -> Result<Bytes, WebhookResponse>
     where
         St: Stream<Item = Result<D, E>>,
@@ -373,13 +383,12 @@ impl Admission {
                 .await
                 .unwrap_or(Err(Rejection::BodyTimeout)),
         };
-        let verified = result.and_then(|bytes| match &self.admitted.signed_body {
-            Some(signed) => signed.verify(&bytes).map(|()| bytes),
-            None => Ok(bytes),
-        });
-        // Verified or refused: either way these bytes no longer count as unverified.
-        self.charge = None;
-        verified.map_err(|rejection| self.trace.reject(rejection))
+        if result.is_err() {
+            // Refused: these bytes are dropped now. A body read in full stays charged to
+            // the budget until `dispatch` has verified it.
+            self.charge = None;
+        }
+        result.map_err(|rejection| self.trace.reject(rejection))
     }
 
     /// Answer with a rejection instead of dispatching, e.g. when the framework itself

@@ -134,8 +134,9 @@ fn hex_digit(c: u8) -> (u8, u8) {
     (value, digit_ok | letter_ok)
 }
 
-/// Constant-time equality of two digests: every byte is compared.
-fn equal(a: &[u8; 32], b: &[u8; 32]) -> Choice {
+/// Constant-time equality of two digests: every byte is compared. The one comparison of a
+/// presented signature with an expected one, for both schemes.
+pub(crate) fn equal(a: &[u8; 32], b: &[u8; 32]) -> Choice {
     let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
     diff.ct_eq(&0)
 }

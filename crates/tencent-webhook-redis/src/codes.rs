@@ -17,3 +17,7 @@ pub const APPEND_FAILED: i64 = 50913;
 /// The stream holds its configured maximum of unacknowledged events: the workers are
 /// behind. Nothing was dropped; the event was not accepted.
 pub const QUEUE_FULL: i64 = 50914;
+/// The callback was still running when its dedupe claim's lease ran out: it was cancelled
+/// and the claim released, so that a retry (on any replica) processes the event instead of
+/// running beside it. Keep callbacks well under the lease (or set `callback_deadline`).
+pub const LEASE_EXPIRED: i64 = 50915;

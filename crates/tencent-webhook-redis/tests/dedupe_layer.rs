@@ -308,3 +308,44 @@ async fn every_copy_of_a_before_webhook_gets_the_callbacks_decision() {
         "asked again, not answered OK from memory"
     );
 }
+
+#[tokio::test]
+async fn a_callback_that_outlives_its_lease_is_cancelled_and_its_claim_released() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let finished = Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    let done = finished.clone();
+    // No callback deadline here: only the lease bounds the call.
+    let config = WebhookConfig::builder()
+        .app(SdkApp::new(APP).trtc_key(KEY))
+        .build()
+        .unwrap();
+    let inner = service_fn(move |_hook: Webhook| {
+        let first = counted.fetch_add(1, Ordering::SeqCst) == 0;
+        let done = done.clone();
+        async move {
+            if first {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+            done.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, Infallible>(Ack::ok())
+        }
+    });
+    let dedupe = DedupeLayer::new(MemoryStore::default())
+        .lease(Duration::from_millis(200))
+        .layer(inner);
+    let svc = WebhookService::trtc(config, dedupe);
+    let (status, body) = answer(svc.clone().oneshot(attempt(0)).await.unwrap()).await;
+    assert_eq!(status, 500);
+    assert_eq!(body["code"], codes::LEASE_EXPIRED);
+    assert_eq!(
+        finished.load(Ordering::SeqCst),
+        0,
+        "cancelled, not finished"
+    );
+    // The claim was released: the retry runs (and completes) at once.
+    let (status, body) = answer(svc.oneshot(attempt(1)).await.unwrap()).await;
+    assert_eq!((status, body), (200, serde_json::json!({"code": 0})));
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert_eq!(finished.load(Ordering::SeqCst), 1);
+}

@@ -30,14 +30,14 @@ pub(super) fn admit(
         let sign = sign.ok_or(Rejection::MissingSignHeader)?;
         Some(SignedBody::new(app.trtc_keys.clone(), sign))
     };
-    // Refuse before reading when this body cannot fit in what is left of the budget.
+    // Refuse before reading a body over the limit (413), or one that cannot fit in what
+    // is left of the budget (503, retried).
     let expected = content_length(head).unwrap_or(0);
     let expected = usize::try_from(expected).unwrap_or(usize::MAX);
-    if !config
-        .inner
-        .buffer_budget
-        .fits(expected.min(config.trtc_body_limit()))
-    {
+    if expected > config.trtc_body_limit() {
+        return Err(Rejection::BodyTooLarge);
+    }
+    if !config.inner.buffer_budget.fits(expected) {
         return Err(Rejection::BufferBudgetExhausted);
     }
     Ok(Admitted {

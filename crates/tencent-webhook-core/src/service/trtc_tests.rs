@@ -486,3 +486,28 @@ async fn decode_rebuilds_what_the_service_delivered() {
         delivered.context.idempotency_key()
     );
 }
+
+#[tokio::test]
+async fn the_staged_api_verifies_whatever_bytes_reach_dispatch() {
+    let (svc, seen) = service(config(), Ack::ok());
+    // Signed with a key the app does not have, handed straight to dispatch.
+    let forged = TrtcTestRequest::new(APP, trtc::DOC_BODY).key("otherkey");
+    let request = forged.into_request();
+    let admission = svc
+        .admit(request.method(), request.uri(), request.headers())
+        .unwrap();
+    let response = svc
+        .dispatch(admission, Bytes::from_static(trtc::DOC_BODY.as_bytes()))
+        .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    // The right signature but other bytes than those it signs.
+    let request = doc_request();
+    let admission = svc
+        .admit(request.method(), request.uri(), request.headers())
+        .unwrap();
+    let other = trtc::DOC_BODY.replace("8489", "8490");
+    let response = svc.dispatch(admission, Bytes::from(other)).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert!(seen.lock().unwrap().is_empty());
+    assert_eq!(svc.config().buffered_bytes(), 0);
+}

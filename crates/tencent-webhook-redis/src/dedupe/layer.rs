@@ -45,8 +45,11 @@ pub const DEFAULT_RETENTION: Duration = Duration::from_secs(3600);
 /// # let _ = service;
 /// ```
 ///
-/// Keep the lease longer than the callback deadline: a claim that expires while its
-/// callback still runs lets a retry run concurrently.
+/// The claim is exclusive only for its lease, so a callback still running when the lease
+/// ends is cancelled there, its claim released and the copy answered
+/// `Ack::fail(`[`codes::LEASE_EXPIRED`](crate::codes::LEASE_EXPIRED)`)` (TRTC retries it):
+/// a retry never runs beside it. Keep callbacks (and `callback_deadline`) well under the
+/// lease.
 #[derive(Debug, Clone)]
 pub struct DedupeLayer<St> {
     pub(crate) store: St,

@@ -86,10 +86,18 @@ where
                 key,
                 token,
             };
-            let outcome = AssertUnwindSafe(inner.call(hook))
-                .catch_unwind()
-                .await
-                .map(|r| r.map(IntoAck::into_ack).map_err(Into::<BoxError>::into));
+            // The claim is only exclusive for its lease: past it a retry could claim the
+            // key and run beside this call, so the call ends there.
+            let call = AssertUnwindSafe(inner.call(hook)).catch_unwind();
+            let Ok(outcome) = tokio::time::timeout(settings.lease, call).await else {
+                tracing::warn!(key = %claim.key, "callback outlived its dedupe lease: cancelled");
+                claim.release().await;
+                return Ok(Ack::fail(
+                    codes::LEASE_EXPIRED,
+                    "callback outlived its lease; retry later",
+                ));
+            };
+            let outcome = outcome.map(|r| r.map(IntoAck::into_ack).map_err(Into::<BoxError>::into));
             match outcome {
                 Ok(Ok(ack)) => {
                     if ack.is_ok() {

@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use futures_util::future::BoxFuture;
 use redis::Script;
 use redis::aio::ConnectionManager;
-use tencent_webhook_core::{Ack, IntoAck, Webhook};
+use tencent_webhook_core::{Ack, Event, GiftReply, IntoAck, MessageReply, Webhook};
 use tower_service::Service;
 
 use super::StreamSettings;
@@ -44,8 +44,9 @@ type Fallback = Arc<dyn Fn(Webhook) -> BoxFuture<'static, Ack> + Send + Sync>;
 ///
 /// A before-webhook (`hook.event.kind().is_before_webhook()`: a gift or a message about
 /// to be sent, whose answer Tencent waits for) is answered by the
-/// [`fallback`](Self::fallback) inline when one is set; without one it is persisted and
-/// acknowledged like any other event, which Tencent reads as "allow".
+/// [`fallback`](Self::fallback) inline when one is set; without one it is **rejected**
+/// (the gift or message is not sent) and a warning is logged: a queue cannot decide in
+/// time, and letting moderated content through by default would be the worse failure.
 ///
 /// With an append-only file synced on every write (`appendfsync always`), an acknowledged
 /// event survives a Redis restart; see the README's "Running several replicas".
@@ -134,9 +135,22 @@ impl<C: Connection> Service<Webhook> for RedisSink<C> {
     fn call(&mut self, hook: Webhook) -> Self::Future {
         let sink = self.clone();
         Box::pin(async move {
-            if let (true, Some(f)) = (hook.event.kind().is_before_webhook(), &sink.fallback) {
+            if hook.event.kind().is_before_webhook() {
                 // Tencent waits for this answer to decide: it cannot wait for a worker.
-                return Ok(f(hook).await);
+                if let Some(f) = &sink.fallback {
+                    return Ok(f(hook).await);
+                }
+                // Nobody here can decide: fail closed with the documented rejection, so
+                // moderated content is never let through by default.
+                tracing::warn!(
+                    command = %hook.context.command,
+                    "before-webhook reached a RedisSink without a fallback: rejected"
+                );
+                return Ok(match &hook.event {
+                    Event::BeforeSendGift(gift) => gift.answer(GiftReply::reject()),
+                    Event::BeforeSendMsg(msg) => msg.answer(MessageReply::reject()),
+                    _ => Ack::fail(codes::APPEND_FAILED, "before-webhook needs a fallback"),
+                });
             }
             let ack = match sink.append(&hook).await {
                 Ok(0) | Ok(1) => Ack::ok(),
