@@ -464,7 +464,8 @@ impl Trace {
             }
             tracing::event!(parent: &self.span, Level::DEBUG, "webhook delivered");
         } else {
-            self.finish("fail", 200);
+            // The status actually sent: 200 with FAIL on Chat, non-200 on TRTC.
+            self.finish("fail", response.status().as_u16());
             tracing::event!(
                 parent: &self.span,
                 Level::INFO,

@@ -693,6 +693,12 @@ fn trtc_keys_signatures_and_bodies_stay_out_of_debug_and_logs() {
         }
     }
     assert!(logs.contains("command=TRTC.1.103"), "{logs}");
+    // A callback's FAIL is logged with the status actually sent: 500 on TRTC.
+    assert!(
+        logs.lines()
+            .any(|l| l.contains("callback answered FAIL") && l.contains("status=500")),
+        "{logs}"
+    );
     for secret in [
         TRTC_KEY_NEW,
         TRTC_KEY_OLD,
