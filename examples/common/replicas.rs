@@ -52,6 +52,15 @@ where
         eprintln!("error: REDIS_URL is not a Redis URL (redis://[:password@]host:port[/db])");
         std::process::exit(2)
     };
+    // Fail at startup, not on the first event, when Redis is unreachable or refuses the
+    // credentials (the connection below is lazy and would keep retrying quietly).
+    let reachable = client
+        .get_connection_with_timeout(DEFAULT_REDIS_TIMEOUT)
+        .and_then(|mut c| redis::cmd("PING").query::<String>(&mut c));
+    if let Err(e) = reachable {
+        eprintln!("error: cannot use REDIS_URL {}: {}", redacted_url(&url), e);
+        std::process::exit(2)
+    }
     let Ok(conn) = connect(&client, DEFAULT_REDIS_TIMEOUT) else {
         eprintln!("error: cannot use REDIS_URL {}", redacted_url(&url));
         std::process::exit(2)
