@@ -4,6 +4,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use tracing::Level;
+
 use crate::budget::BufferBudget;
 use crate::signature::{CallbackToken, TOKEN_LEN};
 use crate::trtc_signature::{self, TrtcKey};
@@ -25,6 +27,9 @@ pub const DEFAULT_BUFFER_BUDGET: usize = 8 * 1024 * 1024;
 /// Tencent's own sender gives up after 2 s (Chat) or 5 s (TRTC), so a slower body is not
 /// from Tencent.
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default level of the span each request gets: DEBUG (see
+/// [`WebhookConfigBuilder::span_level`]).
+pub const DEFAULT_SPAN_LEVEL: Level = Level::DEBUG;
 
 /// The source of "now" for the replay window. Any `Fn() -> SystemTime` is a clock, so a
 /// test can pin time with a closure.
@@ -158,6 +163,7 @@ pub(crate) struct ConfigInner {
     pub(crate) trtc_freshness_window: Option<Duration>,
     pub(crate) body_timeout: Option<Duration>,
     pub(crate) callback_deadline: Option<Duration>,
+    pub(crate) span_level: Level,
     pub(crate) clock: Arc<dyn Clock>,
 }
 
@@ -230,6 +236,12 @@ impl WebhookConfig {
         self.inner.callback_deadline
     }
 
+    /// The level of the span each request gets (see
+    /// [`WebhookConfigBuilder::span_level`]).
+    pub fn span_level(&self) -> Level {
+        self.inner.span_level
+    }
+
     /// The accepted `SdkAppid`s.
     pub fn app_ids(&self) -> impl Iterator<Item = u64> + '_ {
         self.inner.apps.iter().map(|a| a.id)
@@ -270,6 +282,7 @@ impl fmt::Debug for WebhookConfig {
             .field("trtc_freshness_window", &self.inner.trtc_freshness_window)
             .field("body_timeout", &self.inner.body_timeout)
             .field("callback_deadline", &self.inner.callback_deadline)
+            .field("span_level", &self.inner.span_level)
             .finish_non_exhaustive()
     }
 }
@@ -285,6 +298,7 @@ pub struct WebhookConfigBuilder {
     trtc_freshness_window: Option<Duration>,
     body_timeout: Option<Duration>,
     callback_deadline: Option<Duration>,
+    span_level: Level,
     clock: Option<ClockDebug>,
 }
 
@@ -307,6 +321,7 @@ impl Default for WebhookConfigBuilder {
             trtc_freshness_window: None,
             body_timeout: Some(DEFAULT_BODY_TIMEOUT),
             callback_deadline: None,
+            span_level: DEFAULT_SPAN_LEVEL,
             clock: None,
         }
     }
@@ -385,6 +400,23 @@ impl WebhookConfigBuilder {
         self
     }
 
+    /// The level of the `tencent_webhook` span each request gets (fields `sdk_app_id`,
+    /// `command`, `outcome`, `status`, `latency_us`). Default [`DEFAULT_SPAN_LEVEL`]
+    /// (DEBUG, as tower-http's `TraceLayer`).
+    ///
+    /// Where your subscriber listens at this level, every line inside the request, your
+    /// callback's own included, shows the span's fields; set `Level::INFO` for that under
+    /// an INFO subscriber. It has a price: a formatting subscriber such as
+    /// `tracing_subscriber::fmt` formats each recorded span field as it is recorded, on
+    /// every request, which costs more than the rest of the middleware does. Where the
+    /// span is off, nothing is lost from the library's own lines: every refusal and FAIL
+    /// line (WARN, ERROR for 5xx, INFO for a FAIL answer) carries `sdk_app_id`, `command`,
+    /// `outcome`, `status` and `latency_us` itself.
+    pub fn span_level(mut self, level: Level) -> Self {
+        self.span_level = level;
+        self
+    }
+
     /// Replace the system clock, e.g. with a fixed time in tests.
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Some(ClockDebug(Arc::new(clock)));
@@ -436,6 +468,7 @@ impl WebhookConfigBuilder {
                 trtc_freshness_window: self.trtc_freshness_window,
                 body_timeout: self.body_timeout,
                 callback_deadline: self.callback_deadline,
+                span_level: self.span_level,
                 clock: self
                     .clock
                     .map_or_else(|| Arc::new(SystemClock) as Arc<dyn Clock>, |c| c.0),

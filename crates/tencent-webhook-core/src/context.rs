@@ -109,19 +109,32 @@ impl Webhook {
     /// `context.command`). No signature is checked: use it for webhooks that were verified
     /// when they arrived, e.g. read back from a queue, or in tests.
     pub fn decode(context: WebhookContext) -> Result<Webhook, Rejection> {
-        Self::decode_with_callback_ts(context).map(|(webhook, _)| webhook)
+        Self::decode_with_callback_ts(context)
+            .map(|(webhook, _)| webhook)
+            .map_err(|(rejection, _)| rejection)
     }
 
     /// [`decode`](Self::decode), also giving a TRTC body's `CallbackTs` (for the service's
     /// freshness check). The one place a body becomes an event, for the service and for
-    /// webhooks read back from storage alike.
+    /// webhooks read back from storage alike. A refused body gives its context back (the
+    /// service's log line names its command).
+    #[allow(
+        clippy::result_large_err,
+        reason = "the context is handed back, not copied, and only on a refusal"
+    )]
     pub(crate) fn decode_with_callback_ts(
         mut context: WebhookContext,
-    ) -> Result<(Webhook, Option<u64>), Rejection> {
+    ) -> Result<(Webhook, Option<u64>), (Rejection, WebhookContext)> {
         let (event, callback_ts) = match context.scheme {
-            Scheme::Chat => (event::parse(&context.command, &context.raw_body)?, None),
+            Scheme::Chat => match event::parse(&context.command, &context.raw_body) {
+                Ok(event) => (event, None),
+                Err(rejection) => return Err((rejection, context)),
+            },
             Scheme::Trtc => {
-                let decoded = event::parse_trtc(&context.raw_body)?;
+                let decoded = match event::parse_trtc(&context.raw_body) {
+                    Ok(decoded) => decoded,
+                    Err(rejection) => return Err((rejection, context)),
+                };
                 context.command = decoded.command;
                 context.idempotency_key = OnceLock::new();
                 (decoded.event, decoded.callback_ts)

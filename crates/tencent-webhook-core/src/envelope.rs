@@ -112,7 +112,7 @@ fn serialize(envelope: &Envelope<'_>) -> Bytes {
 fn encode_trtc(code: i64, message: &str) -> Bytes {
     let answer = TrtcAnswer {
         code,
-        message: crate::service::truncated(message, TRTC_MESSAGE_MAX),
+        message: crate::trace::truncated(message, TRTC_MESSAGE_MAX),
     };
     Bytes::from(serde_json::to_vec(&answer).unwrap_or_else(|_| TRTC_FALLBACK_BODY.to_vec()))
 }

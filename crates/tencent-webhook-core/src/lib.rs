@@ -102,14 +102,15 @@ mod service;
 mod signature;
 #[cfg(feature = "test-util")]
 pub mod test_util;
+mod trace;
 mod trtc_signature;
 
 pub use ack::{Ack, IntoAck};
 pub use callback::CallbackFn;
 pub use config::{
     Clock, ConfigError, DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_BUFFER_BUDGET,
-    DEFAULT_REPLAY_WINDOW, DEFAULT_TRTC_BODY_LIMIT, SdkApp, SystemClock, WebhookConfig,
-    WebhookConfigBuilder,
+    DEFAULT_REPLAY_WINDOW, DEFAULT_SPAN_LEVEL, DEFAULT_TRTC_BODY_LIMIT, SdkApp, SystemClock,
+    WebhookConfig, WebhookConfigBuilder,
 };
 pub use context::{Webhook, WebhookContext};
 pub use envelope::WebhookResponse;

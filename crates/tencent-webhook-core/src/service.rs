@@ -6,7 +6,7 @@ use std::convert::Infallible;
 use std::fmt::{self, Display};
 use std::future::Future;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::{Buf, Bytes};
 use futures_util::{Stream, TryStreamExt};
@@ -14,16 +14,17 @@ use http::{HeaderMap, Method, Request, Uri};
 use http_body_util::BodyDataStream;
 use tower::Service;
 use tower::ServiceExt;
-use tracing::{Instrument, Level, Span, field};
+use tracing::{Instrument, Level};
 
 use crate::budget::Charge;
 use crate::callback::CallbackFn;
-use crate::envelope::{self, WebhookResponse};
+use crate::envelope::WebhookResponse;
 use crate::future::ResponseFuture;
 use crate::run_to_end::{Panicked, RunToEnd};
 use crate::scheme::{self, Admitted};
+use crate::trace::Trace;
 use crate::{
-    Ack, HttpHead, IntoAck, Rejection, RequestHead, Scheme, Webhook, WebhookConfig, WebhookContext,
+    HttpHead, IntoAck, Rejection, RequestHead, Scheme, Webhook, WebhookConfig, WebhookContext,
 };
 
 /// Boxed error of an inner service.
@@ -148,22 +149,8 @@ impl<S> WebhookService<S> {
         reason = "the response is the answer itself, moved once; boxing it would allocate"
     )]
     pub fn admit_head(&self, head: &impl RequestHead) -> Result<Admission, WebhookResponse> {
-        let span = tracing::info_span!(
-            "tencent_webhook",
-            sdk_app_id = field::Empty,
-            command = field::Empty,
-            outcome = field::Empty,
-            status = field::Empty,
-            latency_us = field::Empty,
-        );
-        // No clock read when nobody listens to the span.
-        let started = (!span.is_disabled()).then(Instant::now);
-        let trace = Trace {
-            span,
-            started,
-            scheme: self.scheme,
-        };
-        match scheme::admit(self.scheme, &self.config, head, &trace.span) {
+        let mut trace = Trace::start(self.scheme, self.config.span_level());
+        match scheme::admit(self.scheme, &self.config, head, &mut trace) {
             Ok(admitted) => Ok(Admission {
                 // TRTC bodies are read before they can be verified (or, for an app
                 // without a key, at all): they count against the shared budget.
@@ -252,11 +239,11 @@ where
 {
     let Admission {
         admitted,
-        trace,
+        mut trace,
         charge,
         ..
     } = admission;
-    let decoded = decode(trace.scheme, &config, admitted, body, &trace.span);
+    let decoded = decode(&config, admitted, body, &mut trace);
     // Verified or refused: either way the body no longer counts as unverified.
     drop(charge);
     let webhook = match decoded {
@@ -265,6 +252,11 @@ where
     };
     let deadline = config.callback_deadline();
     drop(config);
+    if !trace.listened() && tracing::enabled!(Level::INFO) {
+        // A failure after the hand-over is logged with the command; the span that would
+        // carry it is off, and the webhook is the callback's from here on.
+        trace.note_command(&webhook.context.command, false);
+    }
     // Once an event is accepted it is processed to the end, even if the sender hangs up
     // and this future is dropped; only the deadline cancels the callback.
     let call = async move {
@@ -274,7 +266,7 @@ where
         }
     };
     let deadline = deadline.map(|d| tokio::time::Instant::now() + d);
-    let mut call = RunToEnd::new(call.instrument(trace.span.clone()), deadline);
+    let mut call = RunToEnd::new(call.instrument(trace.span().clone()), deadline);
     let outcome = match deadline {
         None => (&mut call).await,
         Some(deadline) => match tokio::time::timeout_at(deadline, &mut call).await {
@@ -288,7 +280,7 @@ where
     match outcome {
         Ok(Ok(ack)) => trace.answer(&ack),
         Ok(Err(error)) => {
-            tracing::event!(parent: &trace.span, Level::ERROR, error = %error, "inner service failed");
+            trace.inner_error(&error);
             trace.reject(Rejection::CallbackError)
         }
         Err(Panicked) => trace.reject(Rejection::CallbackPanicked),
@@ -299,12 +291,12 @@ where
 /// callback receives. Every body passes here, however it was read: `dispatch` cannot
 /// deliver a TRTC body whose `Sign` does not match.
 fn decode(
-    scheme: Scheme,
     config: &WebhookConfig,
     admitted: Admitted,
     body: Bytes,
-    span: &Span,
+    trace: &mut Trace,
 ) -> Result<Webhook, Rejection> {
+    let scheme = trace.scheme();
     if let Some(signed) = &admitted.signed_body {
         signed.verify(&body)?;
     }
@@ -317,24 +309,21 @@ fn decode(
     context.client_ip = admitted.client_ip;
     context.platform = admitted.platform;
     context.request_time = admitted.request_time;
-    let (webhook, callback_ts) = Webhook::decode_with_callback_ts(context)?;
+    let (webhook, callback_ts) = match Webhook::decode_with_callback_ts(context) {
+        Ok(decoded) => decoded,
+        Err((rejection, context)) => {
+            trace.note_command(&context.command, false);
+            return Err(rejection);
+        }
+    };
     if scheme == Scheme::Trtc {
-        span.record("command", field::display(&webhook.context.command));
-        scheme::check_freshness(config, callback_ts)?;
+        trace.note_command(&webhook.context.command, true);
+        if let Err(rejection) = scheme::check_freshness(config, callback_ts) {
+            trace.note_command(&webhook.context.command, false);
+            return Err(rejection);
+        }
     }
     Ok(webhook)
-}
-
-/// At most `max` bytes of `s`, cut at a character boundary.
-pub(crate) fn truncated(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 /// A request that passed every check that does not need the body. Read the body with
@@ -352,7 +341,7 @@ pub struct Admission {
 impl fmt::Debug for Admission {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Admission")
-            .field("scheme", &self.trace.scheme)
+            .field("scheme", &self.trace.scheme())
             .field("sdk_app_id", &self.admitted.sdk_app_id)
             .field("command", &self.admitted.command)
             .field("body_limit", &self.body_limit)
@@ -387,6 +376,9 @@ impl Admission {
             // Refused: these bytes are dropped now. A body read in full stays charged to
             // the budget until `dispatch` has verified it.
             self.charge = None;
+            if let Some(command) = &self.admitted.command {
+                self.trace.note_command(command, false);
+            }
         }
         result.map_err(|rejection| self.trace.reject(rejection))
     }
@@ -395,96 +387,6 @@ impl Admission {
     /// reports that the body was too large.
     pub fn reject(self, rejection: Rejection) -> WebhookResponse {
         self.trace.reject(rejection)
-    }
-}
-
-/// Record several fields of `span` in one call to the subscriber: one look-up of the span
-/// and one formatting pass, where [`Span::record`] costs one of each per field. A disabled
-/// span, or a name the span does not have, takes the field-by-field path.
-pub(crate) fn record_fields<const N: usize>(
-    span: &Span,
-    values: [(&'static str, &dyn tracing::Value); N],
-) {
-    let fields = span.metadata().map(|meta| meta.fields());
-    let found = fields
-        .filter(|_| !span.is_disabled())
-        .map(|fields| values.map(|(name, _)| fields.field(name)));
-    match (fields, found) {
-        (Some(fields), Some(found)) if found.iter().all(Option::is_some) => {
-            let entries: [(&field::Field, Option<&dyn tracing::Value>); N] =
-                std::array::from_fn(|i| match &found[i] {
-                    Some(field) => (field, Some(values[i].1)),
-                    None => unreachable!("every field was found"),
-                });
-            span.record_all(&fields.value_set(&entries));
-        }
-        _ => {
-            for (name, value) in values {
-                span.record(name, value);
-            }
-        }
-    }
-}
-
-/// The span of one request and its start time: every answer goes through here, so every
-/// refused or failed request gets one log line with its outcome and latency, and with
-/// DEBUG on every delivered one too (the span's `outcome`, `status` and `latency_us` are
-/// recorded where a log line shows them).
-struct Trace {
-    span: Span,
-    started: Option<Instant>,
-    scheme: Scheme,
-}
-
-impl Trace {
-    fn finish(&self, outcome: &'static str, status: u16) {
-        let Some(started) = self.started else {
-            return;
-        };
-        let latency = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        record_fields(
-            &self.span,
-            [
-                ("outcome", &outcome),
-                ("status", &status),
-                ("latency_us", &latency),
-            ],
-        );
-    }
-
-    fn answer(&self, ack: &Ack) -> WebhookResponse {
-        let response = envelope::ack_response(self.scheme, ack);
-        if ack.is_ok() {
-            // A delivered request logs nothing at INFO, so its outcome, status and latency
-            // are recorded on the span only where DEBUG is on (with "webhook delivered"):
-            // formatting three fields that an INFO log never shows was most of what an
-            // enabled span cost per request.
-            if tracing::enabled!(Level::DEBUG) {
-                self.finish("ok", 200);
-            }
-            tracing::event!(parent: &self.span, Level::DEBUG, "webhook delivered");
-        } else {
-            // The status actually sent: 200 with FAIL on Chat, non-200 on TRTC.
-            self.finish("fail", response.status().as_u16());
-            tracing::event!(
-                parent: &self.span,
-                Level::INFO,
-                error_code = ack.error_code(),
-                "webhook delivered, callback answered FAIL"
-            );
-        }
-        response
-    }
-
-    fn reject(&self, rejection: Rejection) -> WebhookResponse {
-        let status = rejection.status().as_u16();
-        self.finish("rejected", status);
-        if status >= 500 {
-            tracing::event!(parent: &self.span, Level::ERROR, error_code = rejection.error_code(), reason = %rejection, "webhook failed");
-        } else {
-            tracing::event!(parent: &self.span, Level::WARN, error_code = rejection.error_code(), reason = %rejection, "webhook rejected");
-        }
-        envelope::rejection_response(self.scheme, rejection)
     }
 }
 

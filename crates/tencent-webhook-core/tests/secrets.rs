@@ -82,9 +82,14 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 /// Run `f` under a TRACE-level fmt subscriber that writes to memory (span events
 /// included when `spans`); return `f`'s result and everything the subscriber wrote.
 fn capture<T>(spans: bool, f: impl FnOnce() -> T) -> (T, String) {
+    capture_at(tracing::Level::TRACE, spans, f)
+}
+
+/// [`capture`] under a subscriber of `level`.
+fn capture_at<T>(level: tracing::Level, spans: bool, f: impl FnOnce() -> T) -> (T, String) {
     let out = Capture::default();
     let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
+        .with_max_level(level)
         .with_span_events(if spans { FmtSpan::FULL } else { FmtSpan::NONE })
         .with_ansi(false)
         .without_time()
@@ -467,6 +472,129 @@ fn attacker_strings_are_escaped_in_logs() {
             "a line not written by the subscriber: {line:?}"
         );
     }
+}
+
+/// Under an INFO subscriber the request span (DEBUG by default) is off, and costs nothing;
+/// each refusal and FAIL line then names the app, the (escaped) command, the outcome, the
+/// status and the latency itself, and a delivered request logs nothing. With
+/// `span_level(INFO)` the same fields come from the span, on every line inside it.
+#[test]
+fn info_subscriber_lines_name_the_request_without_the_span() {
+    let _serial = serial();
+    let rt = runtime();
+    let forged = "Live.X\nERROR forged\u{1b}[31m";
+    let (statuses, logs) = capture_at(tracing::Level::INFO, false, || {
+        let service = service(config());
+        let wrong = "0".repeat(64);
+        let valid = sign(NEW_TOKEN, NOW);
+        [
+            send(
+                &rt,
+                &service,
+                post(&query(APP, CMD, IP_MARKER, &valid, NOW), &body()),
+            )
+            .0,
+            send(
+                &rt,
+                &service,
+                post(&query(APP, CMD, IP_MARKER, &wrong, NOW), &body()),
+            )
+            .0,
+            send(
+                &rt,
+                &service,
+                post(&query(APP, CMD, "fail", &valid, NOW), &body()),
+            )
+            .0,
+            send(
+                &rt,
+                &service,
+                post(&query(APP, CMD, IP_MARKER, &valid, NOW), "[1]"),
+            )
+            .0,
+            send(
+                &rt,
+                &service,
+                post(&query(1, forged, IP_MARKER, &valid, NOW), "{}"),
+            )
+            .0,
+        ]
+    });
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::OK,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::OK,
+            StatusCode::BAD_REQUEST,
+            StatusCode::FORBIDDEN
+        ]
+    );
+    // (The service's own start-up warning about the unsigned app aside.)
+    let lines: Vec<&str> = logs.lines().filter(|l| l.contains(" webhook ")).collect();
+    assert_eq!(
+        lines.len(),
+        4,
+        "one line per refusal or FAIL, none for the delivery:\n{logs}"
+    );
+    assert!(
+        !logs.contains("tencent_webhook{"),
+        "no span at INFO by default:\n{logs}"
+    );
+    let expect = [
+        ("WARN", APP, CMD, 401, "40102"),
+        ("INFO", APP, CMD, 200, "7"),
+        ("WARN", APP, CMD, 400, "40005"),
+    ];
+    for (line, (level, app, command, status, code)) in lines.iter().zip(expect) {
+        assert!(line.trim_start().starts_with(level), "{line}");
+        for part in [
+            format!("sdk_app_id={app}"),
+            format!("command={command:?}"),
+            format!("status={status}"),
+            format!("error_code={code}"),
+            "latency_us=".to_owned(),
+        ] {
+            assert!(line.contains(&part), "no {part} in {line}");
+        }
+    }
+    assert!(
+        lines[3].contains(r#"command="Live.X\nERROR forged\u{1b}[31m""#),
+        "{}",
+        lines[3]
+    );
+    assert!(lines[3].contains("sdk_app_id=1 "), "{}", lines[3]);
+    for secret in [
+        NEW_TOKEN,
+        OLD_TOKEN,
+        IP_MARKER,
+        BODY_MARKER,
+        &sign(NEW_TOKEN, NOW),
+    ] {
+        assert!(!logs.contains(secret), "{secret:?} in the logs:\n{logs}");
+    }
+
+    // Opting in: the span at INFO, its fields on the line.
+    let (status, logs) = capture_at(tracing::Level::INFO, false, || {
+        let config = WebhookConfig::builder()
+            .app(SdkApp::new(APP).token(NEW_TOKEN))
+            .clock(|| UNIX_EPOCH + Duration::from_secs(NOW))
+            .span_level(tracing::Level::INFO)
+            .build()
+            .unwrap();
+        let wrong = "0".repeat(64);
+        send(
+            &rt,
+            &service(config),
+            post(&query(APP, CMD, IP_MARKER, &wrong, NOW), &body()),
+        )
+        .0
+    });
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        logs.contains(&format!("tencent_webhook{{sdk_app_id={APP} command={CMD:?} outcome=\"rejected\" status=401 latency_us=")),
+        "{logs}"
+    );
 }
 
 // ---- malformed signatures ----------------------------------------------------------------

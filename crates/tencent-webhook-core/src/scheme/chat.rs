@@ -1,17 +1,15 @@
 //! The Chat / TUILiveKit scheme's admission: query parameters, app id, `Sign` and
 //! `RequestTime` (<https://trtc.io/document/64412>), all checked before the body is read.
 
-use tracing::{Span, field};
-
 use super::{Admitted, parse_app_id};
 use crate::query::CallbackQuery;
-use crate::service::{record_fields, truncated};
+use crate::trace::Trace;
 use crate::{OptPlatform, Rejection, WebhookConfig, signature};
 
 pub(super) fn admit(
     config: &WebhookConfig,
     query: Option<&str>,
-    span: &Span,
+    trace: &mut Trace,
 ) -> Result<Admitted, Rejection> {
     let query = CallbackQuery::parse(query.unwrap_or(""))?;
     let app_id = query
@@ -21,37 +19,40 @@ pub(super) fn admit(
         .ok_or(Rejection::MissingParameter("SdkAppid"))?;
     let app_id = parse_app_id(app_id).ok_or(Rejection::MalformedParameter("SdkAppid"))?;
     let Some(command) = query.command.filter(|s| !s.is_empty()) else {
-        span.record("sdk_app_id", app_id);
+        trace.app(app_id);
         return Err(Rejection::MissingParameter("CallbackCommand"));
     };
-    // Attacker-controlled before the app check: escaped (Debug) and cut short.
-    record_fields(
-        span,
-        [
-            ("sdk_app_id", &app_id),
-            ("command", &field::debug(truncated(&command, 128))),
-        ],
-    );
-    if let Some(ct) = query.content_type.as_deref()
-        && !ct.eq_ignore_ascii_case("json")
-    {
-        return Err(Rejection::UnsupportedContentType);
-    }
-    let app = config.app(app_id).ok_or(Rejection::UnknownApp)?;
-    let request_time = if app.tokens.is_empty() {
-        None
-    } else {
+    // Attacker-controlled before the app check: the trace escapes it and cuts it short.
+    trace.app_and_command(app_id, &command);
+    let checked = (|| {
+        if let Some(ct) = query.content_type.as_deref()
+            && !ct.eq_ignore_ascii_case("json")
+        {
+            return Err(Rejection::UnsupportedContentType);
+        }
+        let app = config.app(app_id).ok_or(Rejection::UnknownApp)?;
+        if app.tokens.is_empty() {
+            return Ok(None);
+        }
         let (Some(sign), Some(time)) = (query.sign.as_deref(), query.request_time.as_deref())
         else {
             return Err(Rejection::MissingSignature);
         };
-        Some(signature::verify(
+        signature::verify(
             &app.tokens,
             sign,
             time,
             config.now(),
             config.replay_window(),
-        )?)
+        )
+        .map(Some)
+    })();
+    let request_time = match checked {
+        Ok(request_time) => request_time,
+        Err(rejection) => {
+            trace.note_command(&command, false);
+            return Err(rejection);
+        }
     };
     Ok(Admitted {
         sdk_app_id: app_id,

@@ -6,8 +6,7 @@
 mod chat;
 mod trtc;
 
-use tracing::Span;
-
+use crate::trace::Trace;
 use crate::trtc_signature::SignedBody;
 use crate::{OptPlatform, Rejection, RequestHead, WebhookConfig};
 
@@ -77,14 +76,14 @@ pub(crate) fn admit(
     scheme: Scheme,
     config: &WebhookConfig,
     head: &impl RequestHead,
-    span: &Span,
+    trace: &mut Trace,
 ) -> Result<Admitted, Rejection> {
     if head.method() != "POST" {
         return Err(Rejection::MethodNotAllowed);
     }
     let admitted = match scheme {
-        Scheme::Chat => chat::admit(config, head.query(), span)?,
-        Scheme::Trtc => trtc::admit(config, head, span)?,
+        Scheme::Chat => chat::admit(config, head.query(), trace)?,
+        Scheme::Trtc => trtc::admit(config, head, trace)?,
     };
     if let Some(len) = content_length(head)
         && len > scheme.body_limit(config) as u64

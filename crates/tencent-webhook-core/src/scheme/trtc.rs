@@ -5,23 +5,22 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use tracing::Span;
-
 use super::{Admitted, content_length, header_str, parse_app_id};
+use crate::trace::Trace;
 use crate::trtc_signature::SignedBody;
 use crate::{HeaderValues, Rejection, RequestHead, WebhookConfig};
 
 pub(super) fn admit(
     config: &WebhookConfig,
     head: &impl RequestHead,
-    span: &Span,
+    trace: &mut Trace,
 ) -> Result<Admitted, Rejection> {
     let app_id =
         single(head.header("sdkappid"), "SdkAppId")?.ok_or(Rejection::MissingHeader("SdkAppId"))?;
     let app_id = header_str(app_id)
         .and_then(|s| parse_app_id(s.trim()))
         .ok_or(Rejection::MalformedHeader("SdkAppId"))?;
-    span.record("sdk_app_id", app_id);
+    trace.app(app_id);
     let app = config.app(app_id).ok_or(Rejection::UnknownApp)?;
     let sign = single(head.header("sign"), "Sign")?;
     let signed_body = if app.trtc_keys.is_empty() {
