@@ -154,8 +154,7 @@ pub fn describe(hook: &Webhook) -> String {
     field(&mut line, "command", &hook.context.command);
     match &hook.event {
         Event::Recording(rec) => {
-            let room = rec.info.room_id.as_ref().map(ToString::to_string);
-            field(&mut line, "room", room.as_deref().unwrap_or("-"));
+            room(&mut line, rec.info.room_id.as_ref());
             field(
                 &mut line,
                 "user",
@@ -166,19 +165,20 @@ pub fn describe(hook: &Webhook) -> String {
                 "task",
                 rec.info.task_id.as_deref().unwrap_or("-"),
             );
-            field(&mut line, "event_type", &rec.event_type.to_string());
-            let status = rec.info.payload.status().map(|s| s.to_string());
-            field(&mut line, "status", status.as_deref().unwrap_or("-"));
+            number(&mut line, "event_type", rec.event_type);
+            match rec.info.payload.status() {
+                Some(status) => number(&mut line, "status", status),
+                None => field(&mut line, "status", "-"),
+            }
         }
-        Event::Room(room) => {
-            let id = room.info.room_id.as_ref().map(ToString::to_string);
-            field(&mut line, "room", id.as_deref().unwrap_or("-"));
+        Event::Room(event) => {
+            room(&mut line, event.info.room_id.as_ref());
             field(
                 &mut line,
                 "user",
-                room.info.user_id.as_deref().unwrap_or("-"),
+                event.info.user_id.as_deref().unwrap_or("-"),
             );
-            field(&mut line, "event_type", &room.event_type.to_string());
+            number(&mut line, "event_type", event.event_type);
         }
         other => {
             field(&mut line, "room", other.room().as_deref().unwrap_or("-"));
@@ -199,6 +199,15 @@ pub fn describe(hook: &Webhook) -> String {
         }
     }
     line
+}
+
+/// The `room=` field of a room id that is a string or a number.
+fn room(line: &mut String, id: Option<&tencent_webhook::RoomId>) {
+    match id {
+        Some(tencent_webhook::RoomId::String(id)) => field(line, "room", id),
+        Some(id) => number(line, "room", id),
+        None => field(line, "room", "-"),
+    }
 }
 
 /// Gifts worth more coins than this are rejected.
@@ -245,15 +254,29 @@ fn field(line: &mut String, key: &str, value: &str) {
     if !line.is_empty() {
         line.push(' ');
     }
-    let plain = !value.is_empty()
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.*:/@+".contains(c));
+    line.push_str(key);
+    line.push('=');
+    let plain = !value.is_empty() && value.bytes().all(is_plain);
     if plain {
-        let _ = write!(line, "{key}={value}");
+        line.push_str(value);
     } else {
-        let _ = write!(line, "{key}={value:?}");
+        let _ = write!(line, "{value:?}");
     }
+}
+
+/// A number as a field (always a plain word).
+fn number(line: &mut String, key: &str, value: impl std::fmt::Display) {
+    if !line.is_empty() {
+        line.push(' ');
+    }
+    line.push_str(key);
+    line.push('=');
+    let _ = write!(line, "{value}");
+}
+
+/// Bytes a value may hold and still be printed unquoted.
+fn is_plain(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'*' | b':' | b'/' | b'@' | b'+')
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use futures_util::future::Either;
 use tencent_webhook::redis::{
     DEFAULT_REDIS_TIMEOUT, FaultPolicy, RedisSink, StreamSettings, Worker, WorkerSettings, connect,
     redacted_url, redis,
@@ -96,7 +97,11 @@ where
 {
     type Response = Ack;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Ack, Infallible>> + Send>>;
+    /// The callback's own future when inline (no box), the sink's otherwise.
+    type Future = Either<
+        <CallbackFn<F> as Service<Webhook>>::Future,
+        Pin<Box<dyn Future<Output = Result<Ack, Infallible>> + Send>>,
+    >;
 
     fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         Poll::Ready(Ok(()))
@@ -104,8 +109,8 @@ where
 
     fn call(&mut self, hook: Webhook) -> Self::Future {
         match self {
-            Self::Inline(f) => Box::pin(f.call(hook)),
-            Self::Redis(sink) => sink.call(hook),
+            Self::Inline(f) => Either::Left(f.call(hook)),
+            Self::Redis(sink) => Either::Right(sink.call(hook)),
         }
     }
 }

@@ -156,9 +156,15 @@ impl<S> WebhookService<S> {
                 // without a key, at all): they count against the shared budget.
                 charge: (self.scheme == Scheme::Trtc)
                     .then(|| Charge::new(self.config.inner.buffer_budget.clone())),
+                // Only a TRTC service with a freshness window reads the configuration
+                // after the body: the others carry no reference to it.
+                freshness: (self.scheme == Scheme::Trtc
+                    && self.config.trtc_freshness_window().is_some())
+                .then(|| self.config.clone()),
                 admitted,
                 body_limit: self.scheme.body_limit(&self.config),
                 body_timeout: self.config.body_timeout(),
+                callback_deadline: self.config.callback_deadline(),
                 trace,
             }),
             Err(rejection) => Err(trace.reject(rejection)),
@@ -209,7 +215,7 @@ where
             Err(response) => return response,
         };
         match admission.read_body(body).await {
-            Ok(bytes) => self.dispatch(admission, bytes).await,
+            Ok(bytes) => run(self.inner.clone(), &mut admission, bytes).await,
             Err(response) => response,
         }
     }
@@ -221,55 +227,60 @@ where
         admission: Admission,
         body: Bytes,
     ) -> impl Future<Output = WebhookResponse> + Send + 'static {
-        run(self.inner.clone(), self.config.clone(), admission, body)
+        let inner = self.inner.clone();
+        let mut admission = admission;
+        async move { run(inner, &mut admission, body).await }
     }
 }
 
-async fn run<S>(
-    inner: S,
-    config: WebhookConfig,
-    admission: Admission,
-    body: Bytes,
-) -> WebhookResponse
+/// Stage 3: verify, decode, call and answer. The admission is borrowed, not moved: an
+/// `async fn` keeps a slot for each value moved into it and for each local it is moved to,
+/// so moving it (and the webhook) through the futures made the per-request future several
+/// times its contents. Here only the trace and the boxed callback live across the await.
+async fn run<S>(inner: S, admission: &mut Admission, body: Bytes) -> WebhookResponse
 where
     S: Service<Webhook> + Send + 'static,
     S::Future: Send + 'static,
     S::Response: IntoAck,
     S::Error: Into<BoxError>,
 {
-    let Admission {
-        admitted,
-        mut trace,
-        charge,
-        ..
-    } = admission;
-    let decoded = decode(&config, admitted, body, &mut trace);
-    // Verified or refused: either way the body no longer counts as unverified.
-    drop(charge);
-    let webhook = match decoded {
-        Ok(webhook) => webhook,
-        Err(rejection) => return trace.reject(rejection),
-    };
-    let deadline = config.callback_deadline();
-    drop(config);
-    if !trace.listened() && tracing::enabled!(Level::INFO) {
-        // A failure after the hand-over is logged with the command; the span that would
-        // carry it is off, and the webhook is the callback's from here on.
-        trace.note_command(&webhook.context.command, false);
-    }
-    // Once an event is accepted it is processed to the end, even if the sender hangs up
-    // and this future is dropped; only the deadline cancels the callback.
-    let call = async move {
-        match inner.oneshot(webhook).await {
-            Ok(answer) => Ok(answer.into_ack()),
-            Err(error) => Err(Into::<BoxError>::into(error)),
+    let trace = &mut admission.trace;
+    // The webhook and its decoding live in this block only, so that they take no room in
+    // the future across the await below.
+    let (mut call, deadline) = {
+        let decoded = decode(
+            admission.freshness.as_ref(),
+            std::mem::take(&mut admission.admitted),
+            body,
+            trace,
+        );
+        // Verified or refused: either way the body no longer counts as unverified.
+        admission.charge = None;
+        let webhook = match decoded {
+            Ok(webhook) => webhook,
+            Err(rejection) => return trace.reject(rejection),
+        };
+        if !trace.listened() && tracing::enabled!(Level::INFO) {
+            // A failure after the hand-over is logged with the command; the span that
+            // would carry it is off, and the webhook is the callback's from here on.
+            trace.note_command(&webhook.context.command, false);
         }
+        // Once an event is accepted it is processed to the end, even if the sender hangs
+        // up and this future is dropped; only the deadline cancels the callback. The
+        // webhook is moved once, into the callback's box.
+        let deadline = admission
+            .callback_deadline
+            .map(|d| tokio::time::Instant::now() + d);
+        let call = RunToEnd::new(
+            inner.oneshot(webhook).instrument(trace.span().clone()),
+            deadline,
+        );
+        (call, deadline)
     };
-    let deadline = deadline.map(|d| tokio::time::Instant::now() + d);
-    let mut call = RunToEnd::new(call.instrument(trace.span().clone()), deadline);
     let outcome = match deadline {
         None => (&mut call).await,
-        Some(deadline) => match tokio::time::timeout_at(deadline, &mut call).await {
+        // Boxed: a timer only where a deadline is configured, outside this future.
+        Some(deadline) => match Box::pin(tokio::time::timeout_at(deadline, &mut call)).await {
             Ok(outcome) => outcome,
             Err(_) => {
                 call.cancel();
@@ -278,9 +289,9 @@ where
         },
     };
     match outcome {
-        Ok(Ok(ack)) => trace.answer(&ack),
+        Ok(Ok(answer)) => trace.answer(&answer.into_ack()),
         Ok(Err(error)) => {
-            trace.inner_error(&error);
+            trace.inner_error(&Into::<BoxError>::into(error));
             trace.reject(Rejection::CallbackError)
         }
         Err(Panicked) => trace.reject(Rejection::CallbackPanicked),
@@ -291,7 +302,7 @@ where
 /// callback receives. Every body passes here, however it was read: `dispatch` cannot
 /// deliver a TRTC body whose `Sign` does not match.
 fn decode(
-    config: &WebhookConfig,
+    freshness: Option<&WebhookConfig>,
     admitted: Admitted,
     body: Bytes,
     trace: &mut Trace,
@@ -318,7 +329,9 @@ fn decode(
     };
     if scheme == Scheme::Trtc {
         trace.note_command(&webhook.context.command, true);
-        if let Err(rejection) = scheme::check_freshness(config, callback_ts) {
+        if let Some(config) = freshness
+            && let Err(rejection) = scheme::check_freshness(config, callback_ts)
+        {
             trace.note_command(&webhook.context.command, false);
             return Err(rejection);
         }
@@ -333,6 +346,9 @@ pub struct Admission {
     admitted: Admitted,
     body_limit: usize,
     body_timeout: Option<Duration>,
+    callback_deadline: Option<Duration>,
+    /// TRTC with a freshness window: the configuration that checks `CallbackTs`.
+    freshness: Option<WebhookConfig>,
     /// TRTC: the body's bytes charged to the buffer budget until verified.
     charge: Option<Charge>,
     trace: Trace,
@@ -365,12 +381,26 @@ impl Admission {
         D: Buf,
         E: Display,
     {
-        let read = crate::body::collect_limited(body, self.body_limit, self.charge.as_mut());
-        let result = match self.body_timeout {
-            None => read.await,
-            Some(t) => tokio::time::timeout(t, read)
-                .await
-                .unwrap_or(Err(Rejection::BodyTimeout)),
+        let result = {
+            let mut read = std::pin::pin!(crate::body::collect_limited(
+                body,
+                self.body_limit,
+                self.charge.as_mut()
+            ));
+            match self.body_timeout {
+                None => read.await,
+                Some(t) => {
+                    // Most bodies have arrived with the head: a timer is set up only for
+                    // one that has not (the time limit counts from this first look).
+                    match std::future::poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await {
+                        Poll::Ready(result) => result,
+                        // Boxed: the timer stays out of the request's future.
+                        Poll::Pending => Box::pin(tokio::time::timeout(t, read))
+                            .await
+                            .unwrap_or(Err(Rejection::BodyTimeout)),
+                    }
+                }
+            }
         };
         if result.is_err() {
             // Refused: these bytes are dropped now. A body read in full stays charged to
@@ -412,17 +442,15 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let (parts, body) = request.into_parts();
-        let admission = match self.admit_head(&parts) {
+        let mut admission = match self.admit_head(&parts) {
             Ok(admission) => admission,
             Err(response) => return ResponseFuture::ready(response),
         };
         let inner = self.inner.clone();
-        let config = self.config.clone();
         ResponseFuture::boxed(async move {
-            let mut admission = admission;
             let chunks = BodyDataStream::new(body).map_err(Into::<BoxError>::into);
             match admission.read_body(chunks).await {
-                Ok(bytes) => run(inner, config, admission, bytes).await,
+                Ok(bytes) => run(inner, &mut admission, bytes).await,
                 Err(response) => response,
             }
         })

@@ -60,6 +60,7 @@ impl Scheme {
 }
 
 /// What a request's head established, before the body is read.
+#[derive(Default)]
 pub(crate) struct Admitted {
     pub(crate) sdk_app_id: u64,
     /// Chat: the query's `CallbackCommand`. TRTC: `None`, the body names the event.
