@@ -32,21 +32,24 @@ pub enum OptPlatform {
 impl OptPlatform {
     /// Parse a value as sent by Tencent. Never fails.
     pub fn parse(value: &str) -> Self {
-        const KNOWN: [(&str, OptPlatform); 9] = [
-            ("RESTAPI", OptPlatform::RestApi),
-            ("Web", OptPlatform::Web),
-            ("Android", OptPlatform::Android),
-            ("iOS", OptPlatform::Ios),
-            ("Windows", OptPlatform::Windows),
-            ("Mac", OptPlatform::Mac),
-            ("macOS", OptPlatform::Mac),
-            ("iPad", OptPlatform::IPad),
-            ("Unknown", OptPlatform::Unknown),
+        // Names only: a table of `(name, OptPlatform)` pairs was copied whole on every call.
+        const KNOWN: [&str; 9] = [
+            "RESTAPI", "Web", "Android", "iOS", "Windows", "Mac", "macOS", "iPad", "Unknown",
         ];
-        KNOWN
-            .into_iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(value))
-            .map_or_else(|| Self::Other(value.to_owned()), |(_, p)| p)
+        match KNOWN
+            .iter()
+            .position(|name| name.eq_ignore_ascii_case(value))
+        {
+            Some(0) => Self::RestApi,
+            Some(1) => Self::Web,
+            Some(2) => Self::Android,
+            Some(3) => Self::Ios,
+            Some(4) => Self::Windows,
+            Some(5 | 6) => Self::Mac,
+            Some(7) => Self::IPad,
+            Some(8) => Self::Unknown,
+            _ => Self::Other(value.to_owned()),
+        }
     }
 
     /// The canonical spelling (as in Tencent's table), or the value as sent for `Other`.
@@ -82,6 +85,18 @@ mod tests {
         assert_eq!(OptPlatform::parse("macOS"), OptPlatform::Mac);
         assert_eq!(OptPlatform::parse("restapi"), OptPlatform::RestApi);
         assert_eq!(OptPlatform::parse("iPad").as_str(), "iPad");
+    }
+
+    #[test]
+    fn every_known_name_parses_to_its_platform() {
+        use OptPlatform::*;
+        for platform in [RestApi, Web, Android, Ios, Windows, Mac, IPad, Unknown] {
+            assert_eq!(OptPlatform::parse(platform.as_str()), platform);
+            let upper = platform.as_str().to_ascii_uppercase();
+            assert_eq!(OptPlatform::parse(&upper), platform);
+        }
+        assert_eq!(OptPlatform::parse("MACOS"), Mac);
+        assert_eq!(OptPlatform::parse(""), Other(String::new()));
     }
 
     #[test]
