@@ -150,7 +150,8 @@ impl AppState {
 /// One `key=value` line describing a delivered webhook. Values that are not plain words
 /// are quoted and escaped, so a crafted field cannot forge log lines.
 pub fn describe(hook: &Webhook) -> String {
-    let mut line = String::new();
+    // Room for a typical line, so that it is not grown field by field.
+    let mut line = String::with_capacity(192);
     field(&mut line, "command", &hook.context.command);
     match &hook.event {
         Event::Recording(rec) => {
