@@ -55,6 +55,7 @@
 use std::fmt;
 
 use actix_web::dev::{AppService, HttpServiceFactory};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use tencent_webhook_core::{BoxError, HeaderValues, IntoAck, RequestHead, Webhook, WebhookService};
 use tower_service::Service;
@@ -132,7 +133,14 @@ impl RequestHead for ActixHead<'_> {
     }
 
     fn header(&self, name: &'static str) -> HeaderValues<'_> {
-        HeaderValues::from_iter(self.0.headers().get_all(name).map(|v| v.as_bytes()))
+        let headers = self.0.headers();
+        // The standard name is looked up without parsing it again.
+        let values = if name == "content-length" {
+            headers.get_all(header::CONTENT_LENGTH)
+        } else {
+            headers.get_all(name)
+        };
+        HeaderValues::from_iter(values.map(|v| v.as_bytes()))
     }
 }
 
