@@ -53,8 +53,9 @@
 #![warn(missing_docs)]
 
 use std::fmt;
+use std::rc::Rc;
 
-use actix_web::dev::{AppService, HttpServiceFactory};
+use actix_web::dev::{AppService, HttpServiceFactory, ServiceRequest, ServiceResponse, fn_service};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use tencent_webhook_core::{BoxError, HeaderValues, IntoAck, RequestHead, Webhook, WebhookService};
@@ -92,13 +93,22 @@ where
     S::Error: Into<BoxError>,
 {
     fn register(self, config: &mut AppService) {
-        let service = self.service;
-        let resource =
-            web::resource(self.path).to(move |request: HttpRequest, payload: web::Payload| {
-                let service = service.clone();
-                async move { handle(&service, &request, payload).await }
-            });
-        HttpServiceFactory::register(resource, config);
+        // A plain service on the path, as a one-route resource without guards would be,
+        // minus the route lookup and the extractors: every method reaches the core. One
+        // `Rc` per worker, so a request costs no clone of the service.
+        let service = Rc::new(self.service);
+        let endpoint = fn_service(move |request: ServiceRequest| {
+            let service = Rc::clone(&service);
+            async move {
+                let (request, payload) = request.into_parts();
+                let response = service.handle_head(&ActixHead(&request), payload).await;
+                Ok::<_, actix_web::Error>(ServiceResponse::new(
+                    request,
+                    convert::to_actix(response),
+                ))
+            }
+        });
+        HttpServiceFactory::register(web::service(self.path).finish(endpoint), config);
     }
 }
 
@@ -153,8 +163,13 @@ mod convert {
     use actix_web::http::header::{HeaderName, HeaderValue};
     use tencent_webhook_core::WebhookResponse;
 
-    /// The core's response as an actix response: status, every header, and the body.
+    /// [`to_actix`], for an `async` caller.
     pub(crate) async fn response(response: WebhookResponse) -> HttpResponse {
+        to_actix(response)
+    }
+
+    /// The core's response as an actix response: status, every header, and the body.
+    pub(crate) fn to_actix(response: WebhookResponse) -> HttpResponse {
         let (parts, body) = response.into_parts();
         // The core's body is a `Full` that has not been polled: take its bytes as they are.
         let body = body.into_inner().unwrap_or_default();
