@@ -160,7 +160,7 @@ impl RequestHead for ActixHead<'_> {
 mod convert {
     use actix_web::HttpResponse;
     use actix_web::http::StatusCode;
-    use actix_web::http::header::{HeaderName, HeaderValue};
+    use actix_web::http::header::{self, HeaderName, HeaderValue};
     use tencent_webhook_core::WebhookResponse;
 
     /// [`to_actix`], for an `async` caller.
@@ -178,16 +178,33 @@ mod convert {
             return HttpResponse::InternalServerError().finish();
         };
         for (name, value) in &parts.headers {
-            let (Ok(name), Ok(mut converted)) = (
-                HeaderName::from_bytes(name.as_str().as_bytes()),
-                HeaderValue::from_bytes(value.as_bytes()),
-            ) else {
+            let (Some(name), Some(mut converted)) = (header_name(name), header_value(value)) else {
                 return HttpResponse::InternalServerError().finish();
             };
             converted.set_sensitive(value.is_sensitive());
             out.headers_mut().append(name, converted);
         }
         out.map_into_boxed_body()
+    }
+
+    /// A header name; the ones the core sends are taken as the constants they are.
+    fn header_name(name: &http::HeaderName) -> Option<HeaderName> {
+        if name == http::header::CONTENT_TYPE {
+            Some(header::CONTENT_TYPE)
+        } else if name == http::header::ALLOW {
+            Some(header::ALLOW)
+        } else {
+            HeaderName::from_bytes(name.as_str().as_bytes()).ok()
+        }
+    }
+
+    /// A header value; the ones the core sends are taken as static, not copied.
+    fn header_value(value: &http::HeaderValue) -> Option<HeaderValue> {
+        match value.as_bytes() {
+            b"application/json" => Some(HeaderValue::from_static("application/json")),
+            b"POST" => Some(HeaderValue::from_static("POST")),
+            bytes => HeaderValue::from_bytes(bytes).ok(),
+        }
     }
 }
 
