@@ -53,8 +53,10 @@
 #![warn(missing_docs)]
 
 use std::fmt;
+use std::rc::Rc;
 
-use actix_web::dev::{AppService, HttpServiceFactory};
+use actix_web::dev::{AppService, HttpServiceFactory, ServiceRequest, ServiceResponse, fn_service};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use tencent_webhook_core::{BoxError, HeaderValues, IntoAck, RequestHead, Webhook, WebhookService};
 use tower_service::Service;
@@ -91,13 +93,22 @@ where
     S::Error: Into<BoxError>,
 {
     fn register(self, config: &mut AppService) {
-        let service = self.service;
-        let resource =
-            web::resource(self.path).to(move |request: HttpRequest, payload: web::Payload| {
-                let service = service.clone();
-                async move { handle(&service, &request, payload).await }
-            });
-        HttpServiceFactory::register(resource, config);
+        // A plain service on the path, as a one-route resource without guards would be,
+        // minus the route lookup and the extractors: every method reaches the core. One
+        // `Rc` per worker, so a request costs no clone of the service.
+        let service = Rc::new(self.service);
+        let endpoint = fn_service(move |request: ServiceRequest| {
+            let service = Rc::clone(&service);
+            async move {
+                let (request, payload) = request.into_parts();
+                let response = service.handle_head(&ActixHead(&request), payload).await;
+                Ok::<_, actix_web::Error>(ServiceResponse::new(
+                    request,
+                    convert::to_actix(response),
+                ))
+            }
+        });
+        HttpServiceFactory::register(web::service(self.path).finish(endpoint), config);
     }
 }
 
@@ -132,7 +143,14 @@ impl RequestHead for ActixHead<'_> {
     }
 
     fn header(&self, name: &'static str) -> HeaderValues<'_> {
-        HeaderValues::from_iter(self.0.headers().get_all(name).map(|v| v.as_bytes()))
+        let headers = self.0.headers();
+        // The standard name is looked up without parsing it again.
+        let values = if name == "content-length" {
+            headers.get_all(header::CONTENT_LENGTH)
+        } else {
+            headers.get_all(name)
+        };
+        HeaderValues::from_iter(values.map(|v| v.as_bytes()))
     }
 }
 
@@ -142,11 +160,16 @@ impl RequestHead for ActixHead<'_> {
 mod convert {
     use actix_web::HttpResponse;
     use actix_web::http::StatusCode;
-    use actix_web::http::header::{HeaderName, HeaderValue};
+    use actix_web::http::header::{self, HeaderName, HeaderValue};
     use tencent_webhook_core::WebhookResponse;
 
-    /// The core's response as an actix response: status, every header, and the body.
+    /// [`to_actix`], for an `async` caller.
     pub(crate) async fn response(response: WebhookResponse) -> HttpResponse {
+        to_actix(response)
+    }
+
+    /// The core's response as an actix response: status, every header, and the body.
+    pub(crate) fn to_actix(response: WebhookResponse) -> HttpResponse {
         let (parts, body) = response.into_parts();
         // The core's body is a `Full` that has not been polled: take its bytes as they are.
         let body = body.into_inner().unwrap_or_default();
@@ -155,16 +178,33 @@ mod convert {
             return HttpResponse::InternalServerError().finish();
         };
         for (name, value) in &parts.headers {
-            let (Ok(name), Ok(mut converted)) = (
-                HeaderName::from_bytes(name.as_str().as_bytes()),
-                HeaderValue::from_bytes(value.as_bytes()),
-            ) else {
+            let (Some(name), Some(mut converted)) = (header_name(name), header_value(value)) else {
                 return HttpResponse::InternalServerError().finish();
             };
             converted.set_sensitive(value.is_sensitive());
             out.headers_mut().append(name, converted);
         }
         out.map_into_boxed_body()
+    }
+
+    /// A header name; the ones the core sends are taken as the constants they are.
+    fn header_name(name: &http::HeaderName) -> Option<HeaderName> {
+        if name == http::header::CONTENT_TYPE {
+            Some(header::CONTENT_TYPE)
+        } else if name == http::header::ALLOW {
+            Some(header::ALLOW)
+        } else {
+            HeaderName::from_bytes(name.as_str().as_bytes()).ok()
+        }
+    }
+
+    /// A header value; the ones the core sends are taken as static, not copied.
+    fn header_value(value: &http::HeaderValue) -> Option<HeaderValue> {
+        match value.as_bytes() {
+            b"application/json" => Some(HeaderValue::from_static("application/json")),
+            b"POST" => Some(HeaderValue::from_static("POST")),
+            bytes => HeaderValue::from_bytes(bytes).ok(),
+        }
     }
 }
 

@@ -51,8 +51,8 @@
 
 use std::convert::Infallible;
 
-use bytes::{Buf, Bytes};
-use futures_util::{Stream, StreamExt, stream};
+use bytes::Bytes;
+use futures_util::stream;
 use http::{HeaderMap, HeaderValue, Method};
 use tencent_webhook_core::{
     BoxError, HeaderValues, IntoAck, RequestHead, Webhook, WebhookResponse, WebhookService,
@@ -84,15 +84,15 @@ where
     // An earlier filter that took the body leaves none: the core reads that as a broken
     // body stream (400), like any other body error.
     let body = warp::body::stream()
-        .map(|chunks| as_bytes(chunks).left_stream())
-        .or(warp::any().map(|| stream::iter([Err(BODY_TAKEN.to_owned())]).right_stream()))
+        .map(Some)
+        .or(warp::any().map(|| None))
         .unify();
     warp::method()
         .and(query)
         .and(headers(service.scheme().headers_read()))
         .and(body)
         .then(
-            move |method: Method, query: Option<String>, headers: Headers, body| {
+            move |method: Method, query: Option<String>, headers: Headers, body: Option<_>| {
                 let service = service.clone();
                 async move {
                     let head = WarpHead {
@@ -100,7 +100,14 @@ where
                         query,
                         headers,
                     };
-                    into_reply(service.handle_head(&head, body).await)
+                    let response = match body {
+                        Some(body) => service.handle_head(&head, body).await,
+                        None => {
+                            let taken = stream::iter([Err::<Bytes, _>(BODY_TAKEN)]);
+                            service.handle_head(&head, taken).await
+                        }
+                    };
+                    into_reply(response)
                 }
             },
         )
@@ -166,17 +173,6 @@ impl RequestHead for WarpHead {
             Headers::ContentLength(_) => HeaderValues::default(),
         }
     }
-}
-
-/// Each body chunk as `Bytes`.
-fn as_bytes(
-    chunks: impl Stream<Item = Result<impl Buf, warp::Error>>,
-) -> impl Stream<Item = Result<Bytes, String>> {
-    chunks.map(|chunk| {
-        chunk
-            .map(|mut buf| buf.copy_to_bytes(buf.remaining()))
-            .map_err(|e| e.to_string())
-    })
 }
 
 const BODY_TAKEN: &str = "the request body was taken by an earlier filter";
