@@ -3,7 +3,7 @@
 //! [`webhook`] is an actix [`HttpServiceFactory`]: hand it to `App::service` (or
 //! `Scope::service`) beside your own routes, `web::Data` and middleware. Every method on
 //! the path goes to the core, which answers non-`POST` requests with its 405 envelope.
-//! The body is read from the raw [`web::Payload`] under the core's limit and timeout
+//! The body is read from the request's raw payload stream under the core's limit and timeout
 //! (actix's 256 KiB `PayloadConfig` plays no part), so chunked bodies work and a
 //! `Content-Length` over the limit is answered 413 before any body byte is read.
 //!
@@ -70,7 +70,8 @@ pub fn webhook<S>(path: &str, service: WebhookService<S>) -> WebhookResource<S> 
     }
 }
 
-/// The actix service [`webhook`] returns: one resource, all methods, answered by the core.
+/// The actix service [`webhook`] returns: one service on its path (an actix `web::service`,
+/// no route table or extractors in between), all methods, answered by the core.
 pub struct WebhookResource<S> {
     path: String,
     service: WebhookService<S>,
