@@ -97,38 +97,58 @@ impl Param {
 }
 
 /// Where the first pair of `bytes` ends (at `&`, or the end), where its first `=` is, and
-/// whether it holds a `%` or `+`. Eight bytes at a time: a word with none of the four bytes
-/// is skipped whole, any other is looked at byte by byte.
+/// whether it holds a `%` or `+`. Eight bytes at a time, branch-light: each word gives the
+/// positions of its first `&` and `=` and whether a `%` or `+` comes before that `&`; only
+/// a tail of fewer than eight bytes is looked at byte by byte.
 fn scan(bytes: &[u8]) -> (usize, Option<usize>, bool) {
     const fn splat(b: u8) -> u64 {
-        u64::from_ne_bytes([b; 8])
+        u64::from_le_bytes([b; 8])
     }
-    /// Non-zero when some byte of `word` equals `b` (exact as to whether; the classic
-    /// has-zero-byte test on `word ^ splat(b)`).
-    const fn has(word: u64, b: u8) -> u64 {
+    /// The high bit of every byte of `word` equal to `b`, exact up to and including the
+    /// lowest such byte (the classic has-zero-byte test on `word ^ splat(b)`: a borrow can
+    /// only mark bytes above a true match). Little-endian, so the lowest set bit is the
+    /// first matching byte.
+    const fn matches(word: u64, b: u8) -> u64 {
         let x = word ^ splat(b);
         x.wrapping_sub(splat(1)) & !x & splat(0x80)
     }
+    /// The byte index of the lowest byte marked in a non-zero `mask`.
+    fn first(mask: u64) -> usize {
+        (mask.trailing_zeros() / 8) as usize
+    }
     let (mut eq, mut encoded) = (None, false);
     let mut i = 0;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let amp = matches(word, b'&');
+        // The bits of the bytes before this word's first `&` (all of them if none).
+        let before = if amp == 0 {
+            u64::MAX
+        } else {
+            (1u64 << (amp.trailing_zeros() - 7)) - 1
+        };
+        if eq.is_none() {
+            let e = matches(word, b'=') & before;
+            if e != 0 {
+                eq = Some(i + first(e));
+            }
+        }
+        if (matches(word, b'%') | matches(word, b'+')) & before != 0 {
+            encoded = true;
+        }
+        if amp != 0 {
+            return (i + first(amp), eq, encoded);
+        }
+        i += 8;
+    }
     while i < bytes.len() {
-        if let Some(chunk) = bytes.get(i..i + 8) {
-            let word = u64::from_ne_bytes(chunk.try_into().unwrap_or([0; 8]));
-            if has(word, b'&') | has(word, b'=') | has(word, b'%') | has(word, b'+') == 0 {
-                i += 8;
-                continue;
-            }
+        match bytes[i] {
+            b'&' => return (i, eq, encoded),
+            b'=' if eq.is_none() => eq = Some(i),
+            b'%' | b'+' => encoded = true,
+            _ => {}
         }
-        let stop = (i + 8).min(bytes.len());
-        while i < stop {
-            match bytes[i] {
-                b'&' => return (i, eq, encoded),
-                b'=' if eq.is_none() => eq = Some(i),
-                b'%' | b'+' => encoded = true,
-                _ => {}
-            }
-            i += 1;
-        }
+        i += 1;
     }
     (bytes.len(), eq, encoded)
 }

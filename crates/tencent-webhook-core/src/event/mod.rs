@@ -360,6 +360,62 @@ mod tests {
         }
     }
 
+    /// The same event whether `EventType` comes before the payload (as Tencent sends it)
+    /// or after it, for every event type and for the `Call.` wrapper; and what one body
+    /// left behind never shapes the next body's payload.
+    #[test]
+    fn payload_is_the_same_whatever_the_key_order() {
+        let payloads = [
+            (301, r#"{"Status":1}"#),
+            (302, r#"{"LeaveCode":2}"#),
+            (304, r#"{"FileList":"a.m3u8"}"#),
+            (305, r#"{"Status":"2"}"#),
+            (
+                307,
+                r#"{"FileName":"f","UserId":"u","TrackType":"audio","BeginTimeStamp":5}"#,
+            ),
+            (
+                310,
+                r#"{"Status":0,"FileList":["a.mp4"],"FileMessage":[{"FileName":"a.mp4","StartTimeStamp":1}]}"#,
+            ),
+            (311, r#"{"Status":0,"FileId":"id","VideoUrl":"u"}"#),
+            (311, r#"{"Status":0,"TencentVod":{"FileId":"id2"}}"#),
+            (801, r#"{"Status":1,"EventMessage":"ok"}"#),
+            (999, r#"{"Anything":[1,2]}"#),
+            (305, r#"null"#),
+        ];
+        for (event_type, payload) in payloads {
+            let info = format!(r#"{{"RoomId":7,"Payload":{payload}}}"#);
+            let first = format!(r#"{{"EventType":{event_type},"EventInfo":{info}}}"#);
+            let after = format!(r#"{{"EventInfo":{info},"EventType":{event_type}}}"#);
+            let flat = command::FOLLOW_CLOUD_RECORDING_CHANGED;
+            let expected = recording(flat, &after);
+            assert_eq!(recording(flat, &first), expected, "{first}");
+            // A previous body with another type first must not type this one's payload.
+            let other = r#"{"EventType":305,"EventInfo":{"Payload":{"Status":0}}}"#;
+            let _ = recording(flat, other);
+            assert_eq!(recording(flat, &after), expected, "{after}");
+            let call = command::CALL_RECORD_CHANGED;
+            let wrapped = format!(r#"{{"CallId":"c","Callback":{first}}}"#);
+            let wrapped_after = format!(r#"{{"Callback":{after},"CallId":"c"}}"#);
+            assert_eq!(recording(call, &wrapped), recording(call, &wrapped_after));
+            assert_eq!(recording(call, &wrapped).info, expected.info);
+        }
+        // A payload of the wrong shape is refused the same way in both orders.
+        for body in [
+            r#"{"EventType":310,"EventInfo":{"Payload":{"FileMessage":"x"}}}"#,
+            r#"{"EventInfo":{"Payload":{"FileMessage":"x"}},"EventType":310}"#,
+        ] {
+            assert!(
+                matches!(
+                    parse(command::FOLLOW_CLOUD_RECORDING_CHANGED, body.as_bytes()),
+                    Err(Rejection::InvalidEvent)
+                ),
+                "{body}"
+            );
+        }
+    }
+
     #[test]
     fn seed_sample() {
         let r = recording(command::FOLLOW_CLOUD_RECORDING_CHANGED, SEED);
