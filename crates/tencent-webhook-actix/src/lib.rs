@@ -36,7 +36,8 @@
 //!     HttpServer::new(move || {
 //!         App::new()
 //!             .app_data(greeting.clone())                      // your existing state,
-//!             .wrap(middleware::Logger::default())             // middleware
+//!             // middleware; log the path (%U), not the request line: the query carries Sign and ClientIP
+//!             .wrap(middleware::Logger::new(r#"%a "%U" %s %b %T"#))
 //!             .route("/healthz", web::get().to(|g: web::Data<String>| async move { g.to_string() }))
 //!             .service(tencent_webhook_actix::webhook("/tencent/callback", webhook.clone())) // one more line
 //!     })
