@@ -408,10 +408,11 @@ impl WebhookConfigBuilder {
     /// callback's own included, shows the span's fields; set `Level::INFO` for that under
     /// an INFO subscriber. It has a price: a formatting subscriber such as
     /// `tracing_subscriber::fmt` formats each recorded span field as it is recorded, on
-    /// every request, which costs more than the rest of the middleware does. Where the
-    /// span is off, nothing is lost from the library's own lines: every refusal and FAIL
-    /// line (WARN, ERROR for 5xx, INFO for a FAIL answer) carries `sdk_app_id`, `command`,
-    /// `outcome`, `status` and `latency_us` itself.
+    /// every request, which costs more than the rest of the middleware does. Nothing is
+    /// lost from the library's own lines when the span is off: every refusal and FAIL line
+    /// (WARN, ERROR for 5xx, INFO for a FAIL answer) carries `sdk_app_id`, `command`,
+    /// `outcome`, `status` and `latency_us` itself, span or not (so a layer that filters
+    /// the span out still shows them).
     pub fn span_level(mut self, level: Level) -> Self {
         self.span_level = level;
         self

@@ -9,12 +9,12 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Buf, Bytes};
-use futures_util::{Stream, TryStreamExt};
+use futures_util::{FutureExt, Stream, TryStreamExt};
 use http::{HeaderMap, Method, Request, Uri};
 use http_body_util::BodyDataStream;
 use tower::Service;
 use tower::ServiceExt;
-use tracing::{Instrument, Level};
+use tracing::Instrument;
 
 use crate::budget::Charge;
 use crate::callback::CallbackFn;
@@ -260,9 +260,9 @@ where
             Ok(webhook) => webhook,
             Err(rejection) => return trace.reject(rejection),
         };
-        if !trace.listened() && tracing::enabled!(Level::INFO) {
-            // A failure after the hand-over is logged with the command; the span that
-            // would carry it is off, and the webhook is the callback's from here on.
+        if crate::trace::lines_enabled() {
+            // A failure after the hand-over is logged with the command, and the webhook
+            // is the callback's from here on.
             trace.note_command(&webhook.context.command, false);
         }
         // Once an event is accepted it is processed to the end, even if the sender hangs
@@ -271,8 +271,15 @@ where
         let deadline = admission
             .callback_deadline
             .map(|d| tokio::time::Instant::now() + d);
+        // The answer's conversions run inside too: a panic there is the callback's.
         let call = RunToEnd::new(
-            inner.oneshot(webhook).instrument(trace.span().clone()),
+            inner
+                .oneshot(webhook)
+                .map(|answer| match answer {
+                    Ok(answer) => Ok(answer.into_ack()),
+                    Err(error) => Err(Into::<BoxError>::into(error)),
+                })
+                .instrument(trace.span().clone()),
             deadline,
         );
         (call, deadline)
@@ -289,9 +296,9 @@ where
         },
     };
     match outcome {
-        Ok(Ok(answer)) => trace.answer(&answer.into_ack()),
+        Ok(Ok(ack)) => trace.answer(&ack),
         Ok(Err(error)) => {
-            trace.inner_error(&Into::<BoxError>::into(error));
+            trace.inner_error(&error);
             trace.reject(Rejection::CallbackError)
         }
         Err(Panicked) => trace.reject(Rejection::CallbackPanicked),

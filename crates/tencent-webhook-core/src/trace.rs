@@ -2,14 +2,21 @@
 //! refused or failed request gets one log line naming its app, command, outcome, status
 //! and latency, and with DEBUG on every delivered one too.
 //!
-//! The request span (`tencent_webhook`, fields `sdk_app_id`, `command`, `outcome`,
-//! `status`, `latency_us`) is created at [`WebhookConfigBuilder::span_level`] (DEBUG by
-//! default, as tower-http's `TraceLayer` does). Where a subscriber listens at that level,
-//! the fields are recorded on the span and every line inside it (the refusal line, and
-//! your callback's own lines) shows them. Where it does not (an INFO subscriber, by
-//! default), the span costs nothing and a refusal line carries the same fields itself: a
-//! subscriber such as `tracing_subscriber::fmt` formats every recorded span field eagerly,
-//! which cost more than the rest of the middleware on a successful request.
+//! Every refusal and FAIL line names the request itself: `sdk_app_id`, the (escaped)
+//! `command`, `outcome`, `status` and `latency_us` are fields of the event, whatever
+//! becomes of the span, so a line says what happened even where the span is filtered out
+//! (an INFO `fmt` layer next to a DEBUG exporter, say).
+//!
+//! The request span (`tencent_webhook`, same fields) is created at
+//! [`WebhookConfigBuilder::span_level`] (DEBUG by default, as tower-http's `TraceLayer`
+//! does). Where a subscriber listens at that level, every line inside it (your callback's
+//! own included) shows its fields, and span exporters see `outcome`, `status` and
+//! `latency_us`. Where none does (an INFO subscriber, by default) the span costs nothing:
+//! a subscriber such as `tracing_subscriber::fmt` formats every recorded span field
+//! eagerly, which cost more than the rest of the middleware on a successful request.
+//!
+//! Spans and events keep the target `tencent_webhook_core::service`, so filters written
+//! for it keep working.
 //!
 //! [`WebhookConfigBuilder::span_level`]: crate::WebhookConfigBuilder::span_level
 
@@ -20,19 +27,26 @@ use tracing::{Level, Span, field};
 use crate::envelope::{self, WebhookResponse};
 use crate::{Ack, Rejection, Scheme};
 
+/// The target of the request span and of every line about a request.
+pub(crate) const TARGET: &str = "tencent_webhook_core::service";
+
 /// The most bytes of a `CallbackCommand` that reach a log line (it is attacker-controlled
 /// before the app is known).
 const COMMAND_LOG_LIMIT: usize = 128;
 
-/// The span of one request, its start time, and (where the span is disabled) what its
-/// refusal line names instead.
+/// Whether any line about a request can be shown (they are at ERROR to DEBUG).
+pub(crate) fn lines_enabled() -> bool {
+    tracing::enabled!(target: TARGET, Level::ERROR)
+}
+
+/// The span of one request, its start time, and what its lines name.
 pub(crate) struct Trace {
     span: Span,
     started: Option<Instant>,
     scheme: Scheme,
-    /// Where the span is disabled: the app, once known.
+    /// The app, once known.
     sdk_app_id: Option<u64>,
-    /// Where the span is disabled: the command, kept only on the paths that log it.
+    /// The command, kept only on the paths that log it.
     command: Option<String>,
 }
 
@@ -41,7 +55,7 @@ impl Trace {
     pub(crate) fn start(scheme: Scheme, level: Level) -> Self {
         let span = request_span(level);
         // No clock read when nothing would show the latency.
-        let started = (!span.is_disabled() || tracing::enabled!(Level::WARN)).then(Instant::now);
+        let started = (!span.is_disabled() || lines_enabled()).then(Instant::now);
         Self {
             span,
             started,
@@ -56,25 +70,24 @@ impl Trace {
         &self.span
     }
 
-    /// Whether a subscriber listens to the span, i.e. lines inside it show its fields.
+    /// Whether some subscriber listens to the span.
     pub(crate) fn listened(&self) -> bool {
         !self.span.is_disabled()
     }
 
     /// The request is for this app.
     pub(crate) fn app(&mut self, sdk_app_id: u64) {
+        self.sdk_app_id = Some(sdk_app_id);
         if self.listened() {
             self.span.record("sdk_app_id", sdk_app_id);
-        } else {
-            self.sdk_app_id = Some(sdk_app_id);
         }
     }
 
     /// The request is for this app and names this command (Chat, from the query: not yet
-    /// authenticated, so escaped and cut short). Where the span is disabled, the command
-    /// is not copied: the caller hands it to [`note_command`](Self::note_command) on the
-    /// paths that log.
+    /// authenticated, so escaped and cut short). The command is not copied: the caller
+    /// hands it to [`note_command`](Self::note_command) on the paths that log.
     pub(crate) fn app_and_command(&mut self, sdk_app_id: u64, command: &str) {
+        self.sdk_app_id = Some(sdk_app_id);
         if self.listened() {
             record_fields(
                 &self.span,
@@ -86,20 +99,20 @@ impl Trace {
                     ),
                 ],
             );
-        } else {
-            self.sdk_app_id = Some(sdk_app_id);
         }
     }
 
-    /// The command a refusal or failure line should name: recorded on the span where it
-    /// is listened to and was not recorded yet (TRTC, whose command comes from the
-    /// verified body), kept for the line otherwise.
+    /// The command the request's lines name (an empty one names none), recorded on the
+    /// span too when `on_span` (TRTC, whose command comes from the verified body).
     pub(crate) fn note_command(&mut self, command: &str, on_span: bool) {
-        if self.listened() {
-            if on_span {
-                self.span.record("command", field::display(command));
-            }
-        } else if self.command.is_none() {
+        if command.is_empty() {
+            return;
+        }
+        if on_span && self.listened() {
+            // Built by the decoder (`TRTC.{group}.{type}`), so plain text.
+            self.span.record("command", field::display(command));
+        }
+        if self.command.is_none() {
             self.command = Some(truncated(command, COMMAND_LOG_LIMIT).to_owned());
         }
     }
@@ -120,39 +133,26 @@ impl Trace {
         Some(latency)
     }
 
+    fn command_field(&self) -> Option<field::DebugValue<&str>> {
+        self.command.as_deref().map(field::debug)
+    }
+
     /// The answer to a delivered webhook whose callback answered `ack`.
     pub(crate) fn answer(&self, ack: &Ack) -> WebhookResponse {
         let response = envelope::ack_response(self.scheme, ack);
+        let (app, command) = (self.sdk_app_id, self.command_field());
         if ack.is_ok() {
-            // A delivered request logs nothing at INFO, so its outcome, status and latency
-            // are recorded on the span only where DEBUG is on (with "webhook delivered").
-            if self.listened() && tracing::enabled!(Level::DEBUG) {
-                self.finish("ok", 200);
+            // A delivered request logs at DEBUG only: its outcome, status and latency are
+            // recorded only where DEBUG is on.
+            if tracing::enabled!(target: TARGET, Level::DEBUG) {
+                let latency = self.finish("ok", 200);
+                tracing::event!(target: TARGET, parent: &self.span, Level::DEBUG, sdk_app_id = app, command, outcome = "ok", status = 200, latency_us = latency, "webhook delivered");
             }
-            tracing::event!(parent: &self.span, Level::DEBUG, "webhook delivered");
         } else {
             // The status actually sent: 200 with FAIL on Chat, non-200 on TRTC.
             let status = response.status().as_u16();
             let latency = self.finish("fail", status);
-            if self.listened() {
-                tracing::event!(
-                    parent: &self.span,
-                    Level::INFO,
-                    error_code = ack.error_code(),
-                    "webhook delivered, callback answered FAIL"
-                );
-            } else {
-                tracing::event!(
-                    Level::INFO,
-                    sdk_app_id = self.sdk_app_id,
-                    command = self.command.as_deref().map(field::debug),
-                    outcome = "fail",
-                    status,
-                    latency_us = latency,
-                    error_code = ack.error_code(),
-                    "webhook delivered, callback answered FAIL"
-                );
-            }
+            tracing::event!(target: TARGET, parent: &self.span, Level::INFO, sdk_app_id = app, command, outcome = "fail", status, latency_us = latency, error_code = ack.error_code(), "webhook delivered, callback answered FAIL");
         }
         response
     }
@@ -161,20 +161,15 @@ impl Trace {
     pub(crate) fn reject(&self, rejection: Rejection) -> WebhookResponse {
         let status = rejection.status().as_u16();
         let latency = self.finish("rejected", status);
-        let code = rejection.error_code();
-        if self.listened() {
-            if status >= 500 {
-                tracing::event!(parent: &self.span, Level::ERROR, error_code = code, reason = %rejection, "webhook failed");
-            } else {
-                tracing::event!(parent: &self.span, Level::WARN, error_code = code, reason = %rejection, "webhook rejected");
-            }
+        let (app, command, code) = (
+            self.sdk_app_id,
+            self.command_field(),
+            rejection.error_code(),
+        );
+        if status >= 500 {
+            tracing::event!(target: TARGET, parent: &self.span, Level::ERROR, sdk_app_id = app, command, outcome = "rejected", status, latency_us = latency, error_code = code, reason = %rejection, "webhook failed");
         } else {
-            let (app, command) = (self.sdk_app_id, self.command.as_deref().map(field::debug));
-            if status >= 500 {
-                tracing::event!(Level::ERROR, sdk_app_id = app, command, outcome = "rejected", status, latency_us = latency, error_code = code, reason = %rejection, "webhook failed");
-            } else {
-                tracing::event!(Level::WARN, sdk_app_id = app, command, outcome = "rejected", status, latency_us = latency, error_code = code, reason = %rejection, "webhook rejected");
-            }
+            tracing::event!(target: TARGET, parent: &self.span, Level::WARN, sdk_app_id = app, command, outcome = "rejected", status, latency_us = latency, error_code = code, reason = %rejection, "webhook rejected");
         }
         envelope::rejection_response(self.scheme, rejection)
     }
@@ -182,17 +177,7 @@ impl Trace {
     /// The inner service failed with `error` (logged at ERROR; the answer follows from
     /// [`reject`](Self::reject)).
     pub(crate) fn inner_error(&self, error: &dyn std::fmt::Display) {
-        if self.listened() {
-            tracing::event!(parent: &self.span, Level::ERROR, error = %error, "inner service failed");
-        } else {
-            tracing::event!(
-                Level::ERROR,
-                sdk_app_id = self.sdk_app_id,
-                command = self.command.as_deref().map(field::debug),
-                error = %error,
-                "inner service failed"
-            );
-        }
+        tracing::event!(target: TARGET, parent: &self.span, Level::ERROR, sdk_app_id = self.sdk_app_id, command = self.command_field(), error = %error, "inner service failed");
     }
 
     /// The scheme of the request.
@@ -206,6 +191,7 @@ fn request_span(level: Level) -> Span {
     macro_rules! span_at {
         ($level:expr) => {
             tracing::span!(
+                target: TARGET,
                 $level,
                 "tencent_webhook",
                 sdk_app_id = field::Empty,

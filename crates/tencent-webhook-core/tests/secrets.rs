@@ -597,6 +597,120 @@ fn info_subscriber_lines_name_the_request_without_the_span() {
     );
 }
 
+/// The lines name the request whatever the subscriber's level: under WARN a panicking
+/// callback's ERROR line and a 413 refused by its `Content-Length` name the command, and
+/// under ERROR a 5xx line still has its latency.
+#[test]
+fn failure_lines_name_the_request_under_warn_and_error_subscribers() {
+    let _serial = serial();
+    let rt = runtime();
+    let valid = sign(NEW_TOKEN, NOW);
+    let (statuses, logs) = capture_at(tracing::Level::WARN, false, || {
+        let service = service(config());
+        let too_long = Request::post(format!(
+            "/callback?{}",
+            query(APP, CMD, IP_MARKER, &valid, NOW)
+        ))
+        .header(header::CONTENT_LENGTH, 5000)
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+        [
+            send(
+                &rt,
+                &service,
+                post(&query(APP, CMD, "panic", &valid, NOW), &body()),
+            )
+            .0,
+            send(&rt, &service, too_long).0,
+        ]
+    });
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::INTERNAL_SERVER_ERROR,
+            StatusCode::PAYLOAD_TOO_LARGE
+        ]
+    );
+    let lines: Vec<&str> = logs.lines().filter(|l| l.contains(" webhook ")).collect();
+    assert_eq!(lines.len(), 2, "{logs}");
+    for (line, (level, status)) in lines.iter().zip([("ERROR", 500), ("WARN", 413)]) {
+        assert!(line.trim_start().starts_with(level), "{line}");
+        for part in [
+            format!("sdk_app_id={APP}"),
+            format!("command={CMD:?}"),
+            format!("status={status}"),
+            "latency_us=".to_owned(),
+        ] {
+            assert!(line.contains(&part), "no {part} in {line}");
+        }
+    }
+
+    let (status, logs) = capture_at(tracing::Level::ERROR, false, || {
+        send(
+            &rt,
+            &service(config()),
+            post(&query(APP, CMD, "panic", &valid, NOW), &body()),
+        )
+        .0
+    });
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        logs.contains("status=500")
+            && logs.contains("latency_us=")
+            && logs.contains(&format!("command={CMD:?}")),
+        "{logs}"
+    );
+}
+
+/// A formatting layer filtered at INFO beside another layer that listens at DEBUG (an
+/// exporter, say): the span is on, but the INFO layer never shows it, so its refusal lines
+/// must name the request themselves.
+#[test]
+fn refusal_lines_name_the_request_when_another_layer_takes_the_span() {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::{Layer, filter::LevelFilter};
+    let _serial = serial();
+    let rt = runtime();
+    let out = Capture::default();
+    let subscriber = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .without_time()
+                .with_writer(out.clone())
+                .with_filter(LevelFilter::INFO),
+        )
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(io::sink)
+                .with_filter(LevelFilter::DEBUG),
+        );
+    let wrong = "0".repeat(64);
+    let status = tracing::subscriber::with_default(subscriber, || {
+        send(
+            &rt,
+            &service(config()),
+            post(&query(APP, CMD, IP_MARKER, &wrong, NOW), &body()),
+        )
+        .0
+    });
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let logs = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    let line = logs
+        .lines()
+        .find(|l| l.contains("webhook rejected"))
+        .unwrap_or_else(|| panic!("{logs}"));
+    for part in [
+        format!("sdk_app_id={APP}"),
+        format!("command={CMD:?}"),
+        "status=401".to_owned(),
+        "latency_us=".to_owned(),
+        "error_code=40102".to_owned(),
+    ] {
+        assert!(line.contains(&part), "no {part} in {line}");
+    }
+}
+
 // ---- malformed signatures ----------------------------------------------------------------
 
 /// The answer and the log lines for one request, with the latency masked.

@@ -89,6 +89,9 @@ pub(crate) fn admit(
     if let Some(len) = content_length(head)
         && len > scheme.body_limit(config) as u64
     {
+        if let Some(command) = &admitted.command {
+            trace.note_command(command, false);
+        }
         return Err(Rejection::BodyTooLarge);
     }
     Ok(admitted)

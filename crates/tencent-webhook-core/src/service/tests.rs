@@ -487,6 +487,40 @@ async fn a_panicking_callback_is_500_and_the_service_keeps_serving() {
     assert_eq!(answer(svc, post(&calm, SEED)).await.0, StatusCode::OK);
 }
 
+/// A panic in turning the callback's answer (or its error) into the reply is the
+/// callback's panic too: 500, and the service keeps serving.
+#[tokio::test]
+async fn a_panic_converting_the_answer_or_the_error_is_500() {
+    struct PanickyAnswer;
+    impl crate::IntoAck for PanickyAnswer {
+        fn into_ack(self) -> Ack {
+            panic!("into_ack panicked")
+        }
+    }
+    #[derive(Debug)]
+    struct PanickyError;
+    impl From<PanickyError> for super::BoxError {
+        fn from(_: PanickyError) -> super::BoxError {
+            panic!("the error conversion panicked")
+        }
+    }
+    let uri = signed(command::FOLLOW_CLOUD_RECORDING_CHANGED, NOW);
+    let answer_svc = WebhookLayer::new(config().build().unwrap()).layer(service_fn(
+        |_hook: Webhook| async move { Ok::<_, Infallible>(PanickyAnswer) },
+    ));
+    expect_rejection(
+        answer_svc.clone(),
+        post(&uri, SEED),
+        Rejection::CallbackPanicked,
+    )
+    .await;
+    expect_rejection(answer_svc, post(&uri, SEED), Rejection::CallbackPanicked).await;
+    let error_svc = WebhookLayer::new(config().build().unwrap()).layer(service_fn(
+        |_hook: Webhook| async move { Err::<Ack, _>(PanickyError) },
+    ));
+    expect_rejection(error_svc, post(&uri, SEED), Rejection::CallbackPanicked).await;
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_callback_past_its_deadline_is_503() {
     let svc = WebhookService::from_fn(
