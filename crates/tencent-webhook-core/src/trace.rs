@@ -112,7 +112,8 @@ impl Trace {
             // Built by the decoder (`TRTC.{group}.{type}`), so plain text.
             self.span.record("command", field::display(command));
         }
-        if self.command.is_none() {
+        // Kept for the lines (on a delivered TRTC request only if one can show).
+        if self.command.is_none() && (!on_span || lines_enabled()) {
             self.command = Some(truncated(command, COMMAND_LOG_LIMIT).to_owned());
         }
     }
