@@ -60,7 +60,7 @@ impl<S> fmt::Debug for WebhookService<S> {
 
 impl<F> WebhookService<CallbackFn<F>> {
     /// A [`Scheme::Chat`] service that calls `callback` for every verified webhook. The
-    /// callback returns a future whose output is an [`IntoAck`]: [`Ack`], `()`, or a
+    /// callback returns a future whose output is an [`IntoAck`]: [`Ack`](crate::Ack), `()`, or a
     /// `Result` of those.
     pub fn from_fn(config: WebhookConfig, callback: F) -> Self {
         Self::new(config, CallbackFn::new(callback))
