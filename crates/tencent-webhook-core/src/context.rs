@@ -65,11 +65,11 @@ impl WebhookContext {
     }
 
     /// A key that is the same for every delivery attempt of this event and different for
-    /// different events: `{scheme}-{SdkAppid}-{32 hex digits}`, at most
-    /// [`IdempotencyKey::MAX_LEN`] bytes. Use it to deduplicate retries (TRTC retries a
-    /// failed delivery for a minute). Computed on first use from the scheme, the app id, the
-    /// command and the body without its per-attempt `CallbackTs`; the derivation is
-    /// documented field by field on [`IdempotencyKey`].
+    /// different events: `{scheme}-{SdkAppid}-v2{32 hex digits}` (`v2` names the
+    /// derivation), at most [`IdempotencyKey::MAX_LEN`] bytes. Use it to deduplicate retries
+    /// (TRTC retries a failed delivery for a minute). Computed on first use from the scheme,
+    /// the app id, the command and a canonical form of the body without its per-attempt
+    /// `CallbackTs`; the derivation is documented field by field on [`IdempotencyKey`].
     pub fn idempotency_key(&self) -> &IdempotencyKey {
         self.idempotency_key.get_or_init(|| {
             IdempotencyKey::derive(self.scheme, self.sdk_app_id, &self.command, &self.raw_body)
