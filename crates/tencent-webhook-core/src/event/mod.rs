@@ -3,12 +3,24 @@
 //! New webhook families slot in as new [`Event`] variants and new arms in [`parse`];
 //! every command this version does not know is delivered as [`Event::Unknown`] with its
 //! JSON, never dropped.
+//!
+//! The tolerant rule: a verified body is never refused for its shape. Every typed event
+//! is decoded by the decoders of [`tolerant`]: numbers may come as strings and ids as
+//! numbers, unknown fields are ignored, and a field whose value has an unexpected type
+//! reads as absent (`None`, empty, or an enum's `Unknown`/`Other` variant) while the
+//! event keeps the whole body as JSON in its `raw` field, so nothing is hidden. A body
+//! that is valid JSON but that no typed decoder can read at all (a duplicated field name)
+//! is delivered as [`Event::Unknown`] with its JSON. The only refusals of a verified body
+//! are: not valid JSON ([`Rejection::InvalidJson`], also nesting past serde_json's 128
+//! levels where a JSON tree must be built), not a JSON object
+//! ([`Rejection::NotAnObject`]), and a body `CallbackCommand` that contradicts the
+//! query's ([`Rejection::CommandMismatch`]).
 
 mod kind;
-mod lenient;
 pub(crate) mod live;
 mod recording;
 mod room;
+mod room_id;
 mod tolerant;
 
 use serde::Deserialize;
@@ -16,7 +28,6 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 pub use kind::EventKind;
-pub use lenient::RoomId;
 pub use live::{
     AfterSendMsg, BattleCreated, BattleEnded, BattleRoom, BattleStarted, BeforeSendGift,
     BeforeSendMsg, FollowAdded, FollowDeleted, FollowTarget, GiftWater, LiveAdminsModified,
@@ -30,8 +41,10 @@ pub use recording::{
 pub use room::{
     EnterReason, ExitReason, Role, RoomEvent, RoomEventInfo, RoomEventKind, TerminalType, UserType,
 };
+pub use room_id::RoomId;
 
 use crate::Rejection;
+use tolerant::BodyCommand;
 
 /// `CallbackCommand` values this version decodes into typed events.
 pub mod command {
@@ -177,12 +190,12 @@ pub enum Event {
     /// `Follow.CallbackAfterFollowDelete`.
     FollowDeleted(FollowDeleted),
     /// A command this version has no type for, with its JSON object (also a known
-    /// TUILiveKit command whose body no typed decoder can read, e.g. a duplicated field).
+    /// typed command whose body no typed decoder can read, e.g. a duplicated field).
     Unknown(UnknownEvent),
 }
 
 /// A webhook whose `CallbackCommand` (or TRTC `EventGroupId`) this version does not decode,
-/// or a TUILiveKit command whose body its typed decoder cannot read (see [`Event::Unknown`]).
+/// or a typed command whose body its typed decoder cannot read (see [`Event::Unknown`]).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct UnknownEvent {
@@ -194,8 +207,8 @@ pub struct UnknownEvent {
 
 /// Decode `body` as the event named by the (already checked) query `command`.
 ///
-/// The body must be a JSON object; a `CallbackCommand` inside it, when present, must equal
-/// the query's.
+/// The body must be a JSON object; a `CallbackCommand` inside it, when present (and not
+/// null), must equal the query's.
 pub(crate) fn parse(command: &str, body: &[u8]) -> Result<Event, Rejection> {
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     if first != Some(&b'{') {
@@ -203,16 +216,14 @@ pub(crate) fn parse(command: &str, body: &[u8]) -> Result<Event, Rejection> {
     }
     match command {
         command::FOLLOW_CLOUD_RECORDING_CHANGED | command::LIVE_CLOUD_RECORDING_CHANGED => {
-            let wire: recording::WireRecording<'_> =
-                from_json(body).map_err(|e| json_error(&e, body))?;
-            same_command(wire.command.as_deref(), command)?;
-            wire.into_event(None).map(Event::Recording)
+            typed(command, body, recording::decode_flat, |r| {
+                Event::Recording(r.event)
+            })
         }
         command::CALL_RECORD_CHANGED | command::CALL_CLOUD_RECORDING_CHANGED => {
-            let wire: recording::WireCallRecording<'_> =
-                from_json(body).map_err(|e| json_error(&e, body))?;
-            same_command(wire.command.as_deref(), command)?;
-            wire.into_event().map(Event::Recording)
+            typed(command, body, recording::decode_call, |r| {
+                Event::Recording(r.event)
+            })
         }
         _ => match live::decode(command, body) {
             Some(event) => event,
@@ -221,12 +232,56 @@ pub(crate) fn parse(command: &str, body: &[u8]) -> Result<Event, Rejection> {
     }
 }
 
-/// `body` as an [`Event::Unknown`] of `command`, whose `CallbackCommand`, when present,
-/// must be `command`.
+/// What a typed Chat decoder yields: the body's own `CallbackCommand`, and a place for
+/// the whole body when a field had an unexpected type.
+trait Typed {
+    fn body_command(&self) -> &BodyCommand;
+    fn keep_raw(&mut self, raw: Box<Map<String, Value>>);
+}
+
+impl Typed for recording::ChatRecording {
+    fn body_command(&self) -> &BodyCommand {
+        &self.command
+    }
+    fn keep_raw(&mut self, raw: Box<Map<String, Value>>) {
+        self.event.raw = Some(raw);
+    }
+}
+
+/// The one tolerant decode of a typed Chat command: one pass over the body with
+/// `decode`. A value of an unexpected type is skipped and the body is parsed once more
+/// into the event's `raw`; a body `decode` cannot read at all (a duplicated field) is
+/// delivered as [`Event::Unknown`] with its JSON rather than refused.
+fn typed<T: Typed>(
+    command: &str,
+    body: &[u8],
+    decode: impl FnOnce(&[u8]) -> serde_json::Result<T>,
+    wrap: impl FnOnce(T) -> Event,
+) -> Result<Event, Rejection> {
+    let (decoded, mismatched) = tolerant::watch(|| decode(body));
+    match decoded {
+        Ok(mut event) => {
+            if !event.body_command().agrees_with(command) {
+                return Err(Rejection::CommandMismatch);
+            }
+            if mismatched && let Some(json) = tolerant::whole_body(body) {
+                event.keep_raw(json);
+            }
+            Ok(wrap(event))
+        }
+        Err(e) if e.classify() == serde_json::error::Category::Data => {
+            unknown_checked(command, body)
+        }
+        Err(_) => Err(Rejection::InvalidJson),
+    }
+}
+
+/// `body` as an [`Event::Unknown`] of `command`, whose `CallbackCommand`, when present
+/// and not null, must be `command` (as [`BodyCommand`] reads it for typed events).
 fn unknown_checked(command: &str, body: &[u8]) -> Result<Event, Rejection> {
-    let json: Map<String, Value> = from_json(body).map_err(|e| json_error(&e, body))?;
+    let json: Map<String, Value> = from_json(body).map_err(|_| Rejection::InvalidJson)?;
     match json.get("CallbackCommand") {
-        None => {}
+        None | Some(Value::Null) => {}
         Some(Value::String(s)) if s == command => {}
         Some(_) => return Err(Rejection::CommandMismatch),
     }
@@ -236,18 +291,19 @@ fn unknown_checked(command: &str, body: &[u8]) -> Result<Event, Rejection> {
     }))
 }
 
-/// The top level of a TRTC console callback body.
+/// The top level of a TRTC console callback body. `EventInfo` is kept as raw JSON: its
+/// shape depends on `EventGroupId` and `EventType`, which may come after it.
 #[derive(Deserialize)]
 struct WireTrtc<'a> {
     #[serde(
         rename = "EventGroupId",
         default,
-        deserialize_with = "lenient::opt_u32"
+        deserialize_with = "tolerant::uint32"
     )]
     group: Option<u32>,
-    #[serde(rename = "EventType", default, deserialize_with = "lenient::opt_u32")]
+    #[serde(rename = "EventType", default, deserialize_with = "tolerant::uint32")]
     event_type: Option<u32>,
-    #[serde(rename = "CallbackTs", default, deserialize_with = "lenient::opt_u64")]
+    #[serde(rename = "CallbackTs", default, deserialize_with = "tolerant::uint")]
     callback_ts: Option<u64>,
     #[serde(rename = "EventInfo", borrow, default)]
     info: Option<&'a RawValue>,
@@ -264,13 +320,35 @@ pub(crate) struct TrtcDecoded {
 /// Decode a (verified) TRTC console callback body: room and media events (groups 1, 2) as
 /// [`Event::Room`], cloud and web-page recording (groups 3, 8) as [`Event::Recording`] —
 /// the same type the Chat scheme delivers — and any other group as [`Event::Unknown`]
-/// with its JSON.
+/// with its JSON. A body without a numeric `EventGroupId` and `EventType` (absent, or of
+/// another type) is the command `TRTC`, delivered as [`Event::Unknown`]; the tolerant rule
+/// of the module docs applies to everything else.
 pub(crate) fn parse_trtc(body: &[u8]) -> Result<TrtcDecoded, Rejection> {
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     if first != Some(&b'{') {
         return Err(not_an_object(body));
     }
-    let wire: WireTrtc<'_> = from_json(body).map_err(|e| json_error(&e, body))?;
+    let (decoded, mismatched) = tolerant::watch(|| decode_trtc(body));
+    let mut decoded = match decoded {
+        Ok(decoded) => decoded,
+        Err(e) if e.classify() == serde_json::error::Category::Data => {
+            return trtc_unreadable(body);
+        }
+        Err(_) => return Err(Rejection::InvalidJson),
+    };
+    if mismatched {
+        let raw = match &mut decoded.event {
+            Event::Room(e) => &mut e.raw,
+            Event::Recording(e) => &mut e.raw,
+            _ => return Ok(decoded),
+        };
+        *raw = tolerant::whole_body(body);
+    }
+    Ok(decoded)
+}
+
+fn decode_trtc(body: &[u8]) -> serde_json::Result<TrtcDecoded> {
+    let wire: WireTrtc<'_> = from_json(body)?;
     let (Some(group), Some(event_type)) = (wire.group, wire.event_type) else {
         return Ok(TrtcDecoded {
             command: "TRTC".to_owned(),
@@ -301,8 +379,28 @@ pub(crate) fn parse_trtc(body: &[u8]) -> Result<TrtcDecoded, Rejection> {
     })
 }
 
-fn unknown(command: String, body: &[u8]) -> Result<Event, Rejection> {
-    let json: Map<String, Value> = from_json(body).map_err(|e| json_error(&e, body))?;
+/// A TRTC body that is valid JSON but that the typed decoders cannot read at all (a
+/// duplicated field): [`Event::Unknown`] with its JSON, its command and `CallbackTs` read
+/// from the JSON tree.
+fn trtc_unreadable(body: &[u8]) -> Result<TrtcDecoded, Rejection> {
+    let json: Map<String, Value> = from_json(body).map_err(|_| Rejection::InvalidJson)?;
+    let field = |name: &str| json.get(name).unwrap_or(&Value::Null);
+    let group = tolerant::uint32(field("EventGroupId")).ok().flatten();
+    let event_type = tolerant::uint32(field("EventType")).ok().flatten();
+    let callback_ts = tolerant::uint(field("CallbackTs")).ok().flatten();
+    let command = match (group, event_type) {
+        (Some(group), Some(event_type)) => command::trtc(group, event_type),
+        _ => "TRTC".to_owned(),
+    };
+    Ok(TrtcDecoded {
+        command: command.clone(),
+        event: Event::Unknown(UnknownEvent { command, json }),
+        callback_ts,
+    })
+}
+
+fn unknown(command: String, body: &[u8]) -> serde_json::Result<Event> {
+    let json: Map<String, Value> = from_json(body)?;
     Ok(Event::Unknown(UnknownEvent { command, json }))
 }
 
@@ -313,26 +411,6 @@ fn from_json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> serde_json::Result<T> {
     match std::str::from_utf8(body) {
         Ok(text) => serde_json::from_str(text),
         Err(_) => serde_json::from_slice(body),
-    }
-}
-
-fn same_command(body: Option<&str>, query: &str) -> Result<(), Rejection> {
-    match body {
-        Some(b) if b != query => Err(Rejection::CommandMismatch),
-        _ => Ok(()),
-    }
-}
-
-/// A decode error is a shape error only if the body is valid JSON (serde reports a
-/// missing field before it sees trailing garbage).
-fn json_error(e: &serde_json::Error, body: &[u8]) -> Rejection {
-    match e.classify() {
-        serde_json::error::Category::Data
-            if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() =>
-        {
-            Rejection::InvalidEvent
-        }
-        _ => Rejection::InvalidJson,
     }
 }
 
@@ -401,18 +479,18 @@ mod tests {
             assert_eq!(recording(call, &wrapped), recording(call, &wrapped_after));
             assert_eq!(recording(call, &wrapped).info, expected.info);
         }
-        // A payload of the wrong shape is refused the same way in both orders.
+        // A payload field of the wrong shape is delivered the same way in both orders:
+        // the field empty, the whole body kept.
         for body in [
-            r#"{"EventType":310,"EventInfo":{"Payload":{"FileMessage":"x"}}}"#,
-            r#"{"EventInfo":{"Payload":{"FileMessage":"x"}},"EventType":310}"#,
+            r#"{"EventType":310,"EventInfo":{"Payload":{"Status":0,"FileMessage":"x"}}}"#,
+            r#"{"EventInfo":{"Payload":{"Status":0,"FileMessage":"x"}},"EventType":310}"#,
         ] {
+            let r = recording(command::FOLLOW_CLOUD_RECORDING_CHANGED, body);
             assert!(
-                matches!(
-                    parse(command::FOLLOW_CLOUD_RECORDING_CHANGED, body.as_bytes()),
-                    Err(Rejection::InvalidEvent)
-                ),
+                matches!(&r.info.payload, RecordingPayload::Mp4Stopped { status: Some(0), files, .. } if files.is_empty()),
                 "{body}"
             );
+            assert_eq!(r.raw.unwrap()["EventInfo"]["Payload"]["FileMessage"], "x");
         }
     }
 
@@ -623,24 +701,266 @@ mod tests {
         assert_eq!(parse(f, b"[1,2]"), Err(Rejection::NotAnObject));
         assert_eq!(parse(f, b" 42 "), Err(Rejection::NotAnObject));
         assert_eq!(parse(f, b"\xff\xfe"), Err(Rejection::InvalidJson));
-        assert_eq!(parse(f, b"{}"), Err(Rejection::InvalidEvent));
-        assert_eq!(
-            parse(f, br#"{"EventType":"x","EventInfo":{}}"#),
-            Err(Rejection::InvalidEvent)
-        );
-        assert_eq!(
-            parse(
-                f,
-                br#"{"EventType":301,"EventInfo":{"Payload":{"Status":{}}}}"#
-            ),
-            Err(Rejection::InvalidEvent)
-        );
         assert_eq!(parse("X.Y", b"[]"), Err(Rejection::NotAnObject));
         let deep = format!("{{\"a\":{}{}}}", "[".repeat(100_000), "]".repeat(100_000));
         assert_eq!(parse("X.Y", deep.as_bytes()), Err(Rejection::InvalidJson));
         // Skipped (unknown) fields are walked without recursion, so deep nesting there is
-        // valid JSON of the wrong shape, and no stack risk either way.
-        assert_eq!(parse(f, deep.as_bytes()), Err(Rejection::InvalidEvent));
+        // no stack risk, and the body is delivered (with nothing in it).
+        let r = recording(f, &deep);
+        assert_eq!((r.event_type, r.raw), (0, None));
+        // A payload of an unknown type becomes a JSON tree, which stops at 128 levels.
+        let deep_payload = format!(
+            r#"{{"EventType":399,"EventInfo":{{"Payload":{}{}}}}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        assert_eq!(
+            parse(f, deep_payload.as_bytes()),
+            Err(Rejection::InvalidJson)
+        );
+    }
+
+    /// A verified body is never refused for its shape: the mistyped field
+    /// reads as absent and `raw` keeps the whole body.
+    #[test]
+    fn verified_recording_bodies_of_any_shape_are_delivered() {
+        let f = command::FOLLOW_CLOUD_RECORDING_CHANGED;
+        // Nothing at all: no EventType reads as 0, the payload as unknown; nothing was
+        // mistyped, so no raw.
+        let r = recording(f, "{}");
+        assert_eq!(r.event_type, 0);
+        assert_eq!(
+            r.info.payload,
+            RecordingPayload::Unknown { raw: Value::Null }
+        );
+        assert_eq!(r.raw, None);
+        type Check = fn(&RecordingEvent) -> bool;
+        let cases: [(&str, Check); 12] = [
+            (
+                r#"{"EventType":"x","EventInfo":{"Payload":{"Status":0}}}"#,
+                |r| {
+                    r.event_type == 0
+                        && r.info.payload
+                            == RecordingPayload::Unknown {
+                                raw: serde_json::json!({"Status": 0}),
+                            }
+                },
+            ),
+            (r#"{"EventType":-305,"EventInfo":{}}"#, |r| {
+                r.event_type == 0
+            }),
+            (r#"{"EventType":4294967296,"EventInfo":{}}"#, |r| {
+                r.event_type == 0
+            }),
+            (
+                r#"{"EventType":301,"EventInfo":{"Payload":{"Status":{}}}}"#,
+                |r| r.info.payload == RecordingPayload::RecorderStarted { status: None },
+            ),
+            (
+                r#"{"EventType":305,"EventInfo":{"Payload":{"Status":"zero"}}}"#,
+                |r| r.info.payload == RecordingPayload::UploadStopped { status: None },
+            ),
+            (r#"{"EventType":305,"EventInfo":{"Payload":"x"}}"#, |r| {
+                r.info.payload == RecordingPayload::UploadStopped { status: None }
+            }),
+            (r#"{"EventType":304,"EventInfo":{"Payload":[1,2]}}"#, |r| {
+                r.info.payload == RecordingPayload::FileInfo { file_list: vec![] }
+            }),
+            (
+                r#"{"EventType":305,"EventInfo":{"RoomId":8489.0,"Payload":{"Status":0}}}"#,
+                |r| {
+                    r.info.room_id.is_none()
+                        && r.info.payload == RecordingPayload::UploadStopped { status: Some(0) }
+                },
+            ),
+            (
+                r#"{"EventType":305,"EventInfo":{"RoomId":-1,"UserId":"u"}}"#,
+                |r| r.info.room_id.is_none() && r.info.user_id.as_deref() == Some("u"),
+            ),
+            (
+                r#"{"EventType":305,"EventInfo":{"RoomId":true,"EventTs":"abc"}}"#,
+                |r| r.info.room_id.is_none() && r.info.event_ts.is_none(),
+            ),
+            (
+                r#"{"EventType":305,"EventInfo":"not an object","CallbackTs":5}"#,
+                |r| r.event_type == 305 && r.callback_ts == Some(5) && r.info.room_id.is_none(),
+            ),
+            (
+                r#"{"EventGroupId":{},"EventType":311,"EventInfo":{"Payload":{"TencentVod":7,"Errmsg":"e"}}}"#,
+                |r| {
+                    r.event_group_id.is_none()
+                        && r.info.payload
+                            == RecordingPayload::VodCommitted {
+                                status: None,
+                                errmsg: Some("e".into()),
+                                vod: None,
+                            }
+                },
+            ),
+        ];
+        for (body, check) in cases {
+            let r = recording(f, body);
+            assert!(check(&r), "{body}: {r:?}");
+            let raw = r.raw.unwrap_or_else(|| panic!("{body}: raw kept"));
+            assert_eq!(
+                Value::Object(*raw),
+                serde_json::from_str::<Value>(body).unwrap()
+            );
+        }
+        // The Call variant: a mistyped wrapper field, or a `Callback` that is no object.
+        let call = command::CALL_RECORD_CHANGED;
+        let r = recording(
+            call,
+            r#"{"CallId":["c"],"Callback":{"EventType":305,"RoomId":{}}}"#,
+        );
+        assert_eq!(r.call.as_ref().unwrap().call_id, None);
+        assert_eq!(r.event_type, 305);
+        assert!(r.raw.is_some());
+        let r = recording(call, r#"{"CallId":"c","Callback":"x"}"#);
+        assert_eq!((r.event_type, r.raw.is_some()), (0, true));
+        assert_eq!(r.call.unwrap().call_id.as_deref(), Some("c"));
+        // Deep nesting in a mistyped value: skipped without recursion, delivered; too
+        // deep for a JSON tree, so no raw (as for the live family).
+        let deep = format!(
+            r#"{{"EventType":305,"EventInfo":{{"RoomId":{}{}}}}}"#,
+            "[".repeat(5000),
+            "]".repeat(5000)
+        );
+        let r = recording(f, &deep);
+        assert_eq!((r.info.room_id, r.raw), (None, None));
+    }
+
+    /// A body no typed decoder can read (a duplicated field) is delivered as unknown with
+    /// its JSON, as the live family does; its command is still checked.
+    #[test]
+    fn unreadable_recording_bodies_are_delivered_as_unknown() {
+        for command in [
+            command::FOLLOW_CLOUD_RECORDING_CHANGED,
+            command::CALL_RECORD_CHANGED,
+        ] {
+            let body = br#"{"EventType":305,"EventType":301,"Callback":{},"Callback":{}}"#;
+            match parse(command, body) {
+                Ok(Event::Unknown(u)) => {
+                    assert_eq!(u.command, command);
+                    assert_eq!(u.json["EventType"], 301);
+                }
+                e => panic!("{e:?}"),
+            }
+            let body = br#"{"CallbackCommand":null,"EventType":1,"EventType":2,"Callback":{},"Callback":{}}"#;
+            assert!(matches!(parse(command, body), Ok(Event::Unknown(_))));
+            let body = br#"{"CallbackCommand":"Other","EventType":1,"EventType":2,"Callback":{},"Callback":{}}"#;
+            assert_eq!(parse(command, body), Err(Rejection::CommandMismatch));
+        }
+        // A non-string CallbackCommand contradicts any query command.
+        assert_eq!(
+            parse(
+                command::FOLLOW_CLOUD_RECORDING_CHANGED,
+                br#"{"CallbackCommand":7}"#
+            ),
+            Err(Rejection::CommandMismatch)
+        );
+        assert!(matches!(
+            parse(
+                command::FOLLOW_CLOUD_RECORDING_CHANGED,
+                br#"{"CallbackCommand":null}"#
+            ),
+            Ok(Event::Recording(_))
+        ));
+    }
+
+    fn trtc(body: &str) -> TrtcDecoded {
+        parse_trtc(body.as_bytes()).unwrap_or_else(|r| panic!("{body}: {r:?}"))
+    }
+
+    #[test]
+    fn verified_trtc_bodies_of_any_shape_are_delivered() {
+        // Mistyped room-event fields read as absent, with the whole body kept.
+        type Check = fn(&RoomEvent) -> bool;
+        let cases: [(&str, Check); 5] = [
+            (
+                r#"{"EventGroupId":1,"EventType":103,"EventInfo":{"Role":{}}}"#,
+                |r| r.info.role.is_none(),
+            ),
+            (
+                r#"{"EventGroupId":1,"EventType":103,"EventInfo":{"Role":"anchor","RoomId":8489.0,"UserId":"u"}}"#,
+                |r| {
+                    r.info.role.is_none()
+                        && r.info.room_id.is_none()
+                        && r.info.user_id.as_deref() == Some("u")
+                },
+            ),
+            (
+                r#"{"EventGroupId":1,"EventType":104,"EventInfo":{"EventTs":"abc","TerminalType":[1],"UserType":true,"Reason":"r"}}"#,
+                |r| {
+                    r.info.event_ts.is_none()
+                        && r.info.terminal_type.is_none()
+                        && r.info.user_type.is_none()
+                        && r.exit_reason().is_none()
+                },
+            ),
+            (
+                r#"{"EventGroupId":2,"EventType":201,"CallbackTs":"soon","EventInfo":{"RoomId":7}}"#,
+                |r| r.callback_ts.is_none() && r.info.room_id == Some(RoomId::Number(7)),
+            ),
+            (
+                r#"{"EventGroupId":1,"EventType":101,"EventInfo":"x"}"#,
+                |r| r.info == RoomEventInfo::default(),
+            ),
+        ];
+        for (body, check) in cases {
+            let d = trtc(body);
+            let Event::Room(r) = d.event else {
+                panic!("{body}: {:?}", d.event)
+            };
+            assert!(check(&r), "{body}: {r:?}");
+            let raw = r.raw.unwrap_or_else(|| panic!("{body}: raw kept"));
+            assert_eq!(
+                Value::Object(*raw),
+                serde_json::from_str::<Value>(body).unwrap()
+            );
+        }
+        // A well-typed room event keeps no raw.
+        let d = trtc(r#"{"EventGroupId":1,"EventType":103,"EventInfo":{"RoomId":"r","Role":20}}"#);
+        assert!(
+            matches!(d.event, Event::Room(r) if r.raw.is_none() && r.info.role == Some(Role::Anchor))
+        );
+        // Recording through TRTC.
+        let d = trtc(r#"{"EventGroupId":3,"EventType":305,"EventInfo":{"Payload":{"Status":{}}}}"#);
+        assert_eq!(d.command, "TRTC.3.305");
+        let Event::Recording(r) = d.event else {
+            panic!()
+        };
+        assert_eq!(
+            r.info.payload,
+            RecordingPayload::UploadStopped { status: None }
+        );
+        assert!(r.raw.is_some());
+        // A mistyped group or type: the command `TRTC`, delivered with its JSON.
+        for body in [
+            r#"{"EventGroupId":"one","EventType":1}"#,
+            r#"{"EventGroupId":1,"EventType":1.5,"CallbackTs":9}"#,
+        ] {
+            let d = trtc(body);
+            assert_eq!(d.command, "TRTC");
+            assert!(
+                matches!(&d.event, Event::Unknown(u) if u.command == "TRTC" && u.json.contains_key("EventType")),
+                "{body}"
+            );
+        }
+        // A duplicated field: delivered as unknown, its command and CallbackTs still read.
+        let d = trtc(
+            r#"{"EventGroupId":1,"EventType":103,"CallbackTs":"12","EventInfo":{"UserId":"a","UserId":"b"}}"#,
+        );
+        assert_eq!(
+            (d.command.as_str(), d.callback_ts),
+            ("TRTC.1.103", Some(12))
+        );
+        assert!(matches!(&d.event, Event::Unknown(u) if u.json["EventInfo"]["UserId"] == "b"));
+        let d = trtc(r#"{"EventGroupId":1,"EventGroupId":2,"EventType":201}"#);
+        assert_eq!(d.command, "TRTC.2.201");
+        // Still refused: not JSON, not an object.
+        assert_eq!(parse_trtc(b"{").err(), Some(Rejection::InvalidJson));
+        assert_eq!(parse_trtc(b"[1]").err(), Some(Rejection::NotAnObject));
     }
 
     #[test]

@@ -2,16 +2,18 @@
 //! (<https://trtc.io/document/78428>) and TUICallKit's `Call.CallbackAfterRecordChanged`
 //! (<https://trtc.io/document/80345>), carrying the cloud-recording and web-page-recording
 //! events of <https://trtc.io/document/54914>.
+//!
+//! Decoded tolerantly ([`tolerant`]): a field of an unexpected type reads as `None` or
+//! empty, and the event keeps the whole body in [`RecordingEvent::raw`].
 
 mod status;
 
-use std::borrow::Cow;
-
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 
-use super::lenient::{self, RoomId};
-use crate::Rejection;
+use super::RoomId;
+use super::tolerant::{self, BodyCommand};
 
 /// A cloud-recording (EventGroupId 3) or web-page-recording (EventGroupId 8) status change.
 ///
@@ -23,7 +25,9 @@ use crate::Rejection;
 pub struct RecordingEvent {
     /// `EventGroupId`: 3 for cloud recording, 8 for web-page recording.
     pub event_group_id: Option<u32>,
-    /// `EventType`: 301–312 for cloud recording, 801–804 for web-page recording.
+    /// `EventType`: 301–312 for cloud recording, 801–804 for web-page recording; 0 when the
+    /// body has none, or one that is not a number fitting `u32` (the payload is then
+    /// [`RecordingPayload::Unknown`]).
     pub event_type: u32,
     /// `CallbackTs`: when Tencent sent the callback, in Unix milliseconds.
     pub callback_ts: Option<u64>,
@@ -32,6 +36,9 @@ pub struct RecordingEvent {
     /// Set for TUICallKit's `Call.CallbackAfterRecordChanged` (also sent as
     /// `Call.CallbackAfterCloudRecordingChanged`).
     pub call: Option<CallRecording>,
+    /// The whole body as JSON, kept only when a field had an unexpected type and was
+    /// skipped (that field reads as `None` or empty above); `None` otherwise.
+    pub raw: Option<Box<Map<String, Value>>>,
 }
 
 /// The `EventInfo` object of a recording event.
@@ -247,10 +254,11 @@ pub enum RecordingPayload {
         /// `EventMessage`.
         message: Option<String>,
     },
-    /// An `EventType` this version does not know, with the payload as sent.
+    /// An `EventType` this version does not know (also a missing or mistyped one, read as
+    /// 0), with the payload as sent.
     #[non_exhaustive]
     Unknown {
-        /// The `Payload` object as sent (`Null` when absent).
+        /// The `Payload` as sent, of whatever JSON type (`Null` when absent).
         raw: serde_json::Value,
     },
 }
@@ -282,34 +290,26 @@ impl RecordingPayload {
 #[non_exhaustive]
 pub struct RecordedFile {
     /// `FileName`.
-    #[serde(rename = "FileName", default, deserialize_with = "lenient::opt_string")]
+    #[serde(rename = "FileName", default, deserialize_with = "tolerant::string")]
     pub file_name: Option<String>,
     /// `UserId` (empty in mixed-stream mode).
-    #[serde(rename = "UserId", default, deserialize_with = "lenient::opt_string")]
+    #[serde(rename = "UserId", default, deserialize_with = "tolerant::string")]
     pub user_id: Option<String>,
     /// `TrackType`: `audio`, `video` or `audio_video`.
-    #[serde(
-        rename = "TrackType",
-        default,
-        deserialize_with = "lenient::opt_string"
-    )]
+    #[serde(rename = "TrackType", default, deserialize_with = "tolerant::string")]
     pub track_type: Option<String>,
     /// `MediaId`: `main`, `aux` or `mix`.
-    #[serde(rename = "MediaId", default, deserialize_with = "lenient::opt_string")]
+    #[serde(rename = "MediaId", default, deserialize_with = "tolerant::string")]
     pub media_id: Option<String>,
     /// `StartTimeStamp`, Unix milliseconds.
     #[serde(
         rename = "StartTimeStamp",
         default,
-        deserialize_with = "lenient::opt_u64"
+        deserialize_with = "tolerant::uint"
     )]
     pub start_timestamp: Option<u64>,
     /// `EndTimeStamp`, Unix milliseconds.
-    #[serde(
-        rename = "EndTimeStamp",
-        default,
-        deserialize_with = "lenient::opt_u64"
-    )]
+    #[serde(rename = "EndTimeStamp", default, deserialize_with = "tolerant::uint")]
     pub end_timestamp: Option<u64>,
 }
 
@@ -318,44 +318,32 @@ pub struct RecordedFile {
 #[non_exhaustive]
 pub struct TencentVod {
     /// `UserId`.
-    #[serde(rename = "UserId", default, deserialize_with = "lenient::opt_string")]
+    #[serde(rename = "UserId", default, deserialize_with = "tolerant::string")]
     pub user_id: Option<String>,
     /// `TrackType`.
-    #[serde(
-        rename = "TrackType",
-        default,
-        deserialize_with = "lenient::opt_string"
-    )]
+    #[serde(rename = "TrackType", default, deserialize_with = "tolerant::string")]
     pub track_type: Option<String>,
     /// `MediaId`.
-    #[serde(rename = "MediaId", default, deserialize_with = "lenient::opt_string")]
+    #[serde(rename = "MediaId", default, deserialize_with = "tolerant::string")]
     pub media_id: Option<String>,
     /// `FileId`: the VOD file id.
-    #[serde(rename = "FileId", default, deserialize_with = "lenient::opt_string")]
+    #[serde(rename = "FileId", default, deserialize_with = "tolerant::string")]
     pub file_id: Option<String>,
     /// `VideoUrl`: the playback URL.
-    #[serde(rename = "VideoUrl", default, deserialize_with = "lenient::opt_string")]
+    #[serde(rename = "VideoUrl", default, deserialize_with = "tolerant::string")]
     pub video_url: Option<String>,
     /// `CacheFile`.
-    #[serde(
-        rename = "CacheFile",
-        default,
-        deserialize_with = "lenient::opt_string"
-    )]
+    #[serde(rename = "CacheFile", default, deserialize_with = "tolerant::string")]
     pub cache_file: Option<String>,
     /// `StartTimeStamp`, Unix milliseconds.
     #[serde(
         rename = "StartTimeStamp",
         default,
-        deserialize_with = "lenient::opt_u64"
+        deserialize_with = "tolerant::uint"
     )]
     pub start_timestamp: Option<u64>,
     /// `EndTimeStamp`, Unix milliseconds.
-    #[serde(
-        rename = "EndTimeStamp",
-        default,
-        deserialize_with = "lenient::opt_u64"
-    )]
+    #[serde(rename = "EndTimeStamp", default, deserialize_with = "tolerant::uint")]
     pub end_timestamp: Option<u64>,
 }
 
@@ -363,51 +351,62 @@ pub struct TencentVod {
 
 /// The flat body of `Follow.`/`Live.CallbackAfterCloudRecordingChanged`, and the
 /// `Callback` object of the `Call.` variant.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(super) struct WireRecording<'a> {
-    #[serde(rename = "CallbackCommand", borrow, default)]
-    pub(super) command: Option<Cow<'a, str>>,
+    #[serde(rename = "CallbackCommand", default)]
+    pub(super) command: BodyCommand,
     #[serde(
         rename = "EventGroupId",
         default,
-        deserialize_with = "lenient::opt_u32"
+        deserialize_with = "tolerant::uint32"
     )]
     group: Option<u32>,
-    #[serde(rename = "EventType", deserialize_with = "lenient::u32_required")]
-    event_type: u32,
-    #[serde(rename = "CallbackTs", default, deserialize_with = "lenient::opt_u64")]
+    #[serde(rename = "EventType", default, deserialize_with = "tolerant::uint32")]
+    event_type: Option<u32>,
+    #[serde(rename = "CallbackTs", default, deserialize_with = "tolerant::uint")]
     callback_ts: Option<u64>,
-    #[serde(rename = "EventInfo", borrow)]
-    info: WireInfo<'a>,
-    #[serde(rename = "KitType", default, deserialize_with = "lenient::opt_i64")]
+    #[serde(
+        rename = "EventInfo",
+        borrow,
+        default,
+        deserialize_with = "tolerant::object"
+    )]
+    info: Option<WireInfo<'a>>,
+    #[serde(rename = "KitType", default, deserialize_with = "tolerant::int")]
     kit_type: Option<i64>,
 }
 
 /// The body of `Call.CallbackAfterRecordChanged`.
 #[derive(Deserialize)]
 pub(super) struct WireCallRecording<'a> {
-    #[serde(rename = "CallbackCommand", borrow, default)]
-    pub(super) command: Option<Cow<'a, str>>,
-    #[serde(rename = "CallId", default, deserialize_with = "lenient::opt_string")]
+    #[serde(rename = "CallbackCommand", default)]
+    pub(super) command: BodyCommand,
+    #[serde(rename = "CallId", default, deserialize_with = "tolerant::string")]
     call_id: Option<String>,
-    #[serde(rename = "Callback", borrow)]
-    callback: WireRecording<'a>,
-    #[serde(rename = "EventTime", default, deserialize_with = "lenient::opt_u64")]
+    #[serde(
+        rename = "Callback",
+        borrow,
+        default,
+        deserialize_with = "tolerant::object"
+    )]
+    callback: Option<WireRecording<'a>>,
+    #[serde(rename = "EventTime", default, deserialize_with = "tolerant::uint")]
     event_time: Option<u64>,
 }
 
 #[derive(Deserialize, Default)]
 struct WireInfo<'a> {
-    #[serde(rename = "RoomId", default)]
+    #[serde(rename = "RoomId", default, deserialize_with = "tolerant::room_id")]
     room_id: Option<RoomId>,
-    #[serde(rename = "EventTs", default, deserialize_with = "lenient::opt_u64")]
+    #[serde(rename = "EventTs", default, deserialize_with = "tolerant::uint")]
     event_ts: Option<u64>,
-    #[serde(rename = "EventMsTs", default, deserialize_with = "lenient::opt_u64")]
+    #[serde(rename = "EventMsTs", default, deserialize_with = "tolerant::uint")]
     event_ms_ts: Option<u64>,
-    #[serde(rename = "UserId", default, deserialize_with = "lenient::opt_string")]
+    #[serde(rename = "UserId", default, deserialize_with = "tolerant::string")]
     user_id: Option<String>,
-    #[serde(rename = "TaskId", default, deserialize_with = "lenient::opt_string")]
+    #[serde(rename = "TaskId", default, deserialize_with = "tolerant::string")]
     task_id: Option<String>,
+    /// Kept as raw JSON: its shape depends on `EventType`, which may come after it.
     #[serde(rename = "Payload", borrow, default)]
     payload: Option<&'a RawValue>,
 }
@@ -415,63 +414,95 @@ struct WireInfo<'a> {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct WirePayload {
-    #[serde(rename = "Status", deserialize_with = "lenient::opt_i64")]
+    #[serde(rename = "Status", deserialize_with = "tolerant::int")]
     status: Option<i64>,
-    #[serde(rename = "LeaveCode", deserialize_with = "lenient::opt_i64")]
+    #[serde(rename = "LeaveCode", deserialize_with = "tolerant::int")]
     leave_code: Option<i64>,
-    #[serde(rename = "FileList", deserialize_with = "lenient::string_list")]
+    #[serde(rename = "FileList", deserialize_with = "tolerant::strings")]
     file_list: Vec<String>,
-    #[serde(rename = "FileName", deserialize_with = "lenient::opt_string")]
+    #[serde(rename = "FileName", deserialize_with = "tolerant::string")]
     file_name: Option<String>,
-    #[serde(rename = "UserId", deserialize_with = "lenient::opt_string")]
+    #[serde(rename = "UserId", deserialize_with = "tolerant::string")]
     user_id: Option<String>,
-    #[serde(rename = "TrackType", deserialize_with = "lenient::opt_string")]
+    #[serde(rename = "TrackType", deserialize_with = "tolerant::string")]
     track_type: Option<String>,
-    #[serde(rename = "BeginTimeStamp", deserialize_with = "lenient::opt_u64")]
+    #[serde(rename = "BeginTimeStamp", deserialize_with = "tolerant::uint")]
     begin_timestamp: Option<u64>,
-    #[serde(rename = "Code", deserialize_with = "lenient::opt_string")]
+    #[serde(rename = "Code", deserialize_with = "tolerant::string")]
     code: Option<String>,
-    #[serde(rename = "Message", deserialize_with = "lenient::opt_string")]
+    #[serde(rename = "Message", deserialize_with = "tolerant::string")]
     message: Option<String>,
-    #[serde(rename = "Url", deserialize_with = "lenient::opt_string")]
+    #[serde(rename = "Url", deserialize_with = "tolerant::string")]
     url: Option<String>,
-    #[serde(rename = "FileMessage")]
-    file_message: Option<Vec<RecordedFile>>,
-    #[serde(rename = "Errmsg", deserialize_with = "lenient::opt_string")]
+    #[serde(rename = "FileMessage", deserialize_with = "tolerant::objects")]
+    file_message: Vec<RecordedFile>,
+    #[serde(rename = "Errmsg", deserialize_with = "tolerant::string")]
     errmsg: Option<String>,
-    #[serde(rename = "TencentVod")]
+    #[serde(rename = "TencentVod", deserialize_with = "tolerant::object")]
     tencent_vod: Option<TencentVod>,
-    #[serde(rename = "FileId", deserialize_with = "lenient::opt_string")]
+    #[serde(rename = "FileId", deserialize_with = "tolerant::string")]
     file_id: Option<String>,
-    #[serde(rename = "EventMessage", deserialize_with = "lenient::opt_string")]
+    #[serde(rename = "EventMessage", deserialize_with = "tolerant::string")]
     event_message: Option<String>,
 }
 
+/// A decoded Chat recording body: the event, and the body's own `CallbackCommand` (which
+/// must agree with the query's).
+pub(super) struct ChatRecording {
+    pub(super) command: BodyCommand,
+    pub(super) event: RecordingEvent,
+}
+
 impl<'a> WireRecording<'a> {
-    pub(super) fn into_event(
-        self,
-        call: Option<CallRecording>,
-    ) -> Result<RecordingEvent, Rejection> {
-        let payload = decode_payload(self.event_type, self.info.payload)?;
+    fn into_event(self, call: Option<CallRecording>) -> serde_json::Result<RecordingEvent> {
+        let info = self.info.unwrap_or_default();
+        let event_type = self.event_type.unwrap_or(0);
+        let payload = decode_payload(event_type, info.payload)?;
         let call = call.map(|c| CallRecording {
             kit_type: self.kit_type,
             ..c
         });
         Ok(RecordingEvent {
             event_group_id: self.group,
-            event_type: self.event_type,
+            event_type,
             callback_ts: self.callback_ts,
             info: RecordingEventInfo {
-                room_id: self.info.room_id,
-                event_ts: self.info.event_ts,
-                event_ms_ts: self.info.event_ms_ts,
-                user_id: self.info.user_id,
-                task_id: self.info.task_id,
+                room_id: info.room_id,
+                event_ts: info.event_ts,
+                event_ms_ts: info.event_ms_ts,
+                user_id: info.user_id,
+                task_id: info.task_id,
                 payload,
             },
             call,
+            raw: None,
         })
     }
+}
+
+/// Decode the flat body of `Follow.`/`Live.CallbackAfterCloudRecordingChanged`.
+pub(super) fn decode_flat(body: &[u8]) -> serde_json::Result<ChatRecording> {
+    let mut wire: WireRecording<'_> = super::from_json(body)?;
+    let command = std::mem::take(&mut wire.command);
+    Ok(ChatRecording {
+        command,
+        event: wire.into_event(None)?,
+    })
+}
+
+/// Decode the body of `Call.CallbackAfterRecordChanged` (a missing or mistyped `Callback`
+/// reads as empty).
+pub(super) fn decode_call(body: &[u8]) -> serde_json::Result<ChatRecording> {
+    let wire: WireCallRecording<'_> = super::from_json(body)?;
+    let call = CallRecording {
+        call_id: wire.call_id,
+        kit_type: None,
+        event_time: wire.event_time,
+    };
+    Ok(ChatRecording {
+        command: wire.command,
+        event: wire.callback.unwrap_or_default().into_event(Some(call))?,
+    })
 }
 
 /// A recording event as the TRTC console callback sends it (EventGroupId 3 or 8, no
@@ -481,15 +512,15 @@ pub(super) fn from_trtc(
     event_type: u32,
     callback_ts: Option<u64>,
     info: Option<&RawValue>,
-) -> Result<RecordingEvent, Rejection> {
-    let info: WireInfo<'_> = match info {
-        Some(raw) => serde_json::from_str(raw.get()).map_err(|_| Rejection::InvalidEvent)?,
-        None => WireInfo::default(),
+) -> serde_json::Result<RecordingEvent> {
+    let info = match info {
+        Some(raw) => tolerant::object_in(raw)?,
+        None => None,
     };
     WireRecording {
-        command: None,
+        command: BodyCommand::Absent,
         group: Some(event_group_id),
-        event_type,
+        event_type: Some(event_type),
         callback_ts,
         info,
         kit_type: None,
@@ -497,28 +528,20 @@ pub(super) fn from_trtc(
     .into_event(None)
 }
 
-impl<'a> WireCallRecording<'a> {
-    pub(super) fn into_event(self) -> Result<RecordingEvent, Rejection> {
-        let call = CallRecording {
-            call_id: self.call_id,
-            kit_type: None,
-            event_time: self.event_time,
-        };
-        self.callback.into_event(Some(call))
-    }
-}
-
-fn decode_payload(event_type: u32, raw: Option<&RawValue>) -> Result<RecordingPayload, Rejection> {
+/// The payload by `EventType`. For a known type, a payload that is not an object reads as
+/// the variant with every field empty (and is noted); for an unknown type it is kept as
+/// sent, whatever its JSON type.
+fn decode_payload(event_type: u32, raw: Option<&RawValue>) -> serde_json::Result<RecordingPayload> {
     let known = matches!(event_type, 301..=312 | 801..=804);
     if !known {
         let raw = match raw {
-            Some(r) => serde_json::from_str(r.get()).map_err(|_| Rejection::InvalidEvent)?,
-            None => serde_json::Value::Null,
+            Some(r) => serde_json::from_str(r.get())?,
+            None => Value::Null,
         };
         return Ok(RecordingPayload::Unknown { raw });
     }
     let p: WirePayload = match raw {
-        Some(r) => serde_json::from_str(r.get()).map_err(|_| Rejection::InvalidEvent)?,
+        Some(r) => tolerant::object_in(r)?.unwrap_or_default(),
         None => WirePayload::default(),
     };
     Ok(match event_type {
@@ -548,15 +571,13 @@ fn decode_payload(event_type: u32, raw: Option<&RawValue>) -> Result<RecordingPa
         310 => RecordingPayload::Mp4Stopped {
             status: p.status,
             file_list: p.file_list,
-            files: p.file_message.unwrap_or_default(),
+            files: p.file_message,
         },
         311 => {
             let vod = match (p.tencent_vod, p.file_id, raw) {
                 (Some(vod), _, _) => Some(vod),
                 // One table places the VOD fields on the payload itself.
-                (None, Some(_), Some(r)) => {
-                    Some(serde_json::from_str(r.get()).map_err(|_| Rejection::InvalidEvent)?)
-                }
+                (None, Some(_), Some(r)) => tolerant::object_in(r)?,
                 _ => None,
             };
             RecordingPayload::VodCommitted {

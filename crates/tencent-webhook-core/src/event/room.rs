@@ -1,11 +1,15 @@
 //! TRTC room and media events (EventGroupId 1 and 2), delivered by the TRTC console event
 //! callback (<https://trtc.io/document/39558>).
+//!
+//! `EventInfo` is decoded tolerantly ([`tolerant`]): a field of an unexpected type reads as
+//! `None` and the event keeps the whole body in [`RoomEvent::raw`].
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 
-use super::lenient::{self, RoomId};
-use crate::Rejection;
+use super::RoomId;
+use super::tolerant;
 
 /// A room event (EventGroupId 1: created, dismissed, entered, exited, role changed) or a
 /// media event (EventGroupId 2: video, audio or sub-stream started or stopped).
@@ -26,6 +30,9 @@ pub struct RoomEvent {
     pub callback_ts: Option<u64>,
     /// `EventInfo`.
     pub info: RoomEventInfo,
+    /// The whole body as JSON, kept only when a field had an unexpected type and was
+    /// skipped (that field reads as `None` above); `None` otherwise.
+    pub raw: Option<Box<Map<String, Value>>>,
 }
 
 /// What a [`RoomEvent`] reports, by `EventType`; types this version does not know are kept
@@ -80,24 +87,25 @@ impl RoomEventKind {
 }
 
 /// The `EventInfo` of a room or media event. Every field is optional: Tencent adds fields
-/// over time and sends only those that apply.
+/// over time and sends only those that apply; a value of an unexpected type (a `Role` of
+/// `"anchor"`, a `RoomId` of `8489.0`) reads as `None`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[non_exhaustive]
 pub struct RoomEventInfo {
     /// `RoomId`, a string or a number as the client created it.
-    #[serde(rename = "RoomId", default)]
+    #[serde(rename = "RoomId", default, deserialize_with = "tolerant::room_id")]
     pub room_id: Option<RoomId>,
     /// `EventTs`: event time in Unix seconds.
-    #[serde(rename = "EventTs", default, deserialize_with = "lenient::opt_u64")]
+    #[serde(rename = "EventTs", default, deserialize_with = "tolerant::uint")]
     pub event_ts: Option<u64>,
     /// `EventMsTs`: event time in Unix milliseconds.
-    #[serde(rename = "EventMsTs", default, deserialize_with = "lenient::opt_u64")]
+    #[serde(rename = "EventMsTs", default, deserialize_with = "tolerant::uint")]
     pub event_ms_ts: Option<u64>,
     /// `UserId`.
-    #[serde(rename = "UserId", default, deserialize_with = "lenient::opt_string")]
+    #[serde(rename = "UserId", default, deserialize_with = "tolerant::string")]
     pub user_id: Option<String>,
     /// `UniqueId`: identifies one entry or exit (older apps only; see [`RoomEvent`]).
-    #[serde(rename = "UniqueId", default, deserialize_with = "lenient::opt_string")]
+    #[serde(rename = "UniqueId", default, deserialize_with = "tolerant::string")]
     pub unique_id: Option<String>,
     /// `Role` (enter and role-change events).
     #[serde(rename = "Role", default, deserialize_with = "opt_role")]
@@ -114,7 +122,7 @@ pub struct RoomEventInfo {
     pub user_type: Option<UserType>,
     /// `Reason` as sent; its meaning depends on the event: see
     /// [`RoomEvent::enter_reason`] and [`RoomEvent::exit_reason`].
-    #[serde(rename = "Reason", default, deserialize_with = "lenient::opt_i64")]
+    #[serde(rename = "Reason", default, deserialize_with = "tolerant::int")]
     pub reason: Option<i64>,
 }
 
@@ -228,7 +236,7 @@ impl RoomEvent {
 }
 
 fn opt_role<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Role>, D::Error> {
-    Ok(lenient::opt_i64(d)?.map(|v| match v {
+    Ok(tolerant::int(d)?.map(|v| match v {
         20 => Role::Anchor,
         21 => Role::Audience,
         other => Role::Unknown(other),
@@ -238,7 +246,7 @@ fn opt_role<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Role>, D::E
 fn opt_terminal_type<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Option<TerminalType>, D::Error> {
-    Ok(lenient::opt_i64(d)?.map(|v| match v {
+    Ok(tolerant::int(d)?.map(|v| match v {
         1 => TerminalType::Windows,
         2 => TerminalType::Android,
         3 => TerminalType::Ios,
@@ -249,7 +257,7 @@ fn opt_terminal_type<'de, D: serde::Deserializer<'de>>(
 }
 
 fn opt_user_type<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<UserType>, D::Error> {
-    Ok(lenient::opt_i64(d)?.map(|v| match v {
+    Ok(tolerant::int(d)?.map(|v| match v {
         1 => UserType::WebRtc,
         2 => UserType::MiniProgram,
         3 => UserType::NativeSdk,
@@ -257,15 +265,16 @@ fn opt_user_type<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<UserTy
     }))
 }
 
-/// Decode the `EventInfo` of a room or media event.
+/// Decode the `EventInfo` of a room or media event (an `EventInfo` that is not an object
+/// reads as empty, and is noted).
 pub(super) fn decode(
     event_group_id: u32,
     event_type: u32,
     callback_ts: Option<u64>,
     info: Option<&RawValue>,
-) -> Result<RoomEvent, Rejection> {
-    let info: RoomEventInfo = match info {
-        Some(raw) => serde_json::from_str(raw.get()).map_err(|_| Rejection::InvalidEvent)?,
+) -> serde_json::Result<RoomEvent> {
+    let info = match info {
+        Some(raw) => tolerant::object_in(raw)?.unwrap_or_default(),
         None => RoomEventInfo::default(),
     };
     Ok(RoomEvent {
@@ -274,5 +283,6 @@ pub(super) fn decode(
         kind: RoomEventKind::from_event_type(event_type),
         callback_ts,
         info,
+        raw: None,
     })
 }

@@ -1,12 +1,18 @@
-//! Tolerant decoders for the TUILiveKit family: like [`lenient`](super::lenient) they take
-//! numbers as strings and strings as numbers, and beyond that they never fail on a value
-//! of an unexpected type. Such a value is skipped (the field reads as `None` or empty) and
-//! noted, so the caller can keep the whole body as JSON next to the typed event
-//! ([`watch`]). Only malformed JSON is an error.
+//! The tolerant decoders: the one mechanism by which every typed event reads its body.
+//! Numbers may come as strings and strings as numbers (Tencent's samples put strings where
+//! its tables say numbers and the other way round: `EventTs` as `"1622186275"` in
+//! <https://trtc.io/document/54914>, `Owner_Account` as a bare number in
+//! <https://trtc.io/document/64423>), one value stands for a list of one, and beyond that
+//! a decoder never fails on a value of an unexpected type. Such a value is skipped (the
+//! field reads as `None`, empty, or an enum's `Unknown`/`Other` variant) and noted, so the
+//! caller can keep the whole body as JSON next to the typed event ([`watch`],
+//! [`whole_body`]). Only malformed JSON is an error.
 //!
-//! Every decoder reads straight from the input (no intermediate JSON tree), so a known
-//! command costs one pass over its body; a second pass happens only when a value had an
-//! unexpected type.
+//! Every decoder is a `deserialize_with` function named after the field type it reads
+//! ([`string`], [`int`], [`uint`], [`uint32`], [`boolean`], [`strings`], [`ints`],
+//! [`object`], [`objects`], [`room_id`], [`value`]), and reads straight from the input
+//! (no intermediate JSON tree), so a known command costs one pass over its body; a second
+//! pass happens only when a value had an unexpected type.
 
 use std::cell::Cell;
 use std::fmt;
@@ -15,6 +21,10 @@ use std::marker::PhantomData;
 use serde::Deserialize;
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use super::room_id::{RoomId, RoomIdVisitor};
 
 thread_local! {
     static MISMATCH: Cell<bool> = const { Cell::new(false) };
@@ -26,12 +36,22 @@ fn mark() {
 }
 
 /// Run `decode` and report whether any tolerant decoder skipped a value of an unexpected
-/// type while it ran. Decoding is synchronous, so a thread-local flag is exact.
+/// type while it ran. Decoding is synchronous, so a thread-local flag is exact; a `watch`
+/// inside another passes what it saw on to the outer one.
 pub(crate) fn watch<T>(decode: impl FnOnce() -> T) -> (T, bool) {
     let outer = MISMATCH.with(|m| m.replace(false));
     let out = decode();
-    let hit = MISMATCH.with(|m| m.replace(outer));
+    let hit = MISMATCH.with(|m| m.replace(outer || m.get()));
     (out, hit)
+}
+
+/// The whole body as a JSON object, for the `raw` field of an event in which [`watch`]
+/// saw a mismatch. `None` only when no JSON tree can be built of it (nesting past
+/// serde_json's 128 levels inside a skipped value): the event is delivered all the same.
+pub(crate) fn whole_body(body: &[u8]) -> Option<Box<Map<String, Value>>> {
+    serde_json::from_slice::<Map<String, Value>>(body)
+        .ok()
+        .map(Box::new)
 }
 
 fn skip_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
@@ -200,6 +220,54 @@ pub(crate) fn uint<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Er
     }))
 }
 
+/// A non-negative integer that fits `u32` (`EventGroupId`, `EventType`).
+pub(crate) fn uint32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    Ok(d.deserialize_any(Int)?.and_then(|v| {
+        u32::try_from(v).ok().or_else(|| {
+            mark();
+            None
+        })
+    }))
+}
+
+// ---- room ids --------------------------------------------------------------------------
+
+/// A [`RoomId`] field: a non-negative integer or a string, kept as sent; any other value
+/// (`8489.0`, `-1`, `true`, `{}`) reads as `None` and is noted.
+pub(crate) fn room_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<RoomId>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<RoomId>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            RoomIdVisitor.expecting(f)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            RoomIdVisitor.visit_u64(v).map(Some)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(RoomIdVisitor.visit_i64::<E>(v).ok().or_else(|| {
+                mark();
+                None
+            }))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            RoomIdVisitor.visit_str(v).map(Some)
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            RoomIdVisitor.visit_string(v).map(Some)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            mark();
+            Ok(None)
+        }
+        unexpected!(bool);
+        unexpected!(seq);
+        unexpected!(map);
+        unexpected!(null);
+    }
+    d.deserialize_any(V)
+}
+
 // ---- booleans --------------------------------------------------------------------------
 
 struct Bool;
@@ -363,6 +431,17 @@ where
     d.deserialize_any(Objects(PhantomData))
 }
 
+/// A value captured as raw JSON (a field whose type depends on a sibling that may come
+/// after it, e.g. `Payload` and `EventType`), read as an object `T` like [`object`].
+pub(crate) fn object_in<'a, T: Deserialize<'a>>(
+    raw: &'a RawValue,
+) -> serde_json::Result<Option<T>> {
+    let mut d = serde_json::Deserializer::from_str(raw.get());
+    let out = object(&mut d)?;
+    d.end()?;
+    Ok(out)
+}
+
 /// Any JSON value, kept as sent (`MsgContent`, whose shape depends on `MsgType`).
 pub(crate) fn value<'de, D: Deserializer<'de>>(d: D) -> Result<serde_json::Value, D::Error> {
     serde_json::Value::deserialize(d)
@@ -517,6 +596,60 @@ mod tests {
         );
         assert_eq!(v.ss, ["a"]);
         assert_eq!(v.s, None);
+    }
+
+    #[derive(Deserialize, Debug)]
+    struct Ids {
+        #[serde(default, deserialize_with = "uint32")]
+        n: Option<u32>,
+        #[serde(default, deserialize_with = "room_id")]
+        r: Option<RoomId>,
+    }
+
+    fn ids(json: &str) -> (Ids, bool) {
+        let (r, hit) = watch(|| serde_json::from_str::<Ids>(json));
+        (r.unwrap(), hit)
+    }
+
+    #[test]
+    fn room_ids_and_small_numbers() {
+        let (v, hit) = ids(r#"{"n":"305","r":8489}"#);
+        assert!(!hit);
+        assert_eq!((v.n, v.r), (Some(305), Some(RoomId::Number(8489))));
+        let (v, hit) = ids(r#"{"n":305.0,"r":"635055"}"#);
+        assert!(!hit);
+        assert_eq!(
+            (v.n, v.r),
+            (Some(305), Some(RoomId::String("635055".into())))
+        );
+        let (v, hit) = ids(r#"{"n":null,"r":null}"#);
+        assert!(!hit);
+        assert_eq!((v.n, v.r), (None, None));
+        for json in [
+            r#"{"r":8489.0}"#,
+            r#"{"r":-1}"#,
+            r#"{"r":true}"#,
+            r#"{"r":{}}"#,
+            r#"{"r":[1]}"#,
+            r#"{"n":-1}"#,
+            r#"{"n":4294967296}"#,
+            r#"{"n":"x"}"#,
+        ] {
+            let (v, hit) = ids(json);
+            assert!(hit, "{json}");
+            assert_eq!((v.n, v.r), (None, None), "{json}");
+        }
+    }
+
+    #[test]
+    fn a_nested_watch_passes_its_note_on() {
+        let ((_, inner), outer) = watch(|| t(r#"{"s":true}"#));
+        assert!(inner && outer);
+        let ((_, inner), outer) = watch(|| {
+            mark();
+            t(r#"{"s":"fine"}"#)
+        });
+        assert!(!inner && outer);
     }
 
     #[test]

@@ -28,21 +28,21 @@ pub use room::{
 };
 pub use seat::{Seat, SeatInfoChanged};
 
-use super::tolerant::{self, BodyCommand};
-use super::{Event, command as c};
+use super::tolerant::BodyCommand;
+use super::{Event, Typed, command as c};
 use crate::Rejection;
 
-/// What every event of the family shares, for the one decode function.
-trait FamilyEvent: DeserializeOwned {
-    fn body_command(&self) -> &BodyCommand;
-    fn keep_raw(&mut self, raw: Box<Map<String, Value>>);
+/// What every event of the family shares, for the one decode function
+/// ([`super::typed`]).
+trait FamilyEvent: DeserializeOwned + Typed {
     /// Fix-ups after decoding (fields Tencent places in more than one spot).
     fn finish(&mut self) {}
 }
 
-macro_rules! family_event {
+/// The body command and the `raw` field, which every event of the family has.
+macro_rules! typed_event {
     ($($t:ty),+ $(,)?) => {$(
-        impl FamilyEvent for $t {
+        impl Typed for $t {
             fn body_command(&self) -> &BodyCommand {
                 &self.command
             }
@@ -50,6 +50,33 @@ macro_rules! family_event {
                 self.raw = Some(raw);
             }
         }
+    )+};
+}
+
+typed_event!(
+    LiveRoomCreated,
+    LiveRoomDestroyed,
+    LiveRoomInfoUpdated,
+    LiveMetadataSet,
+    LiveMetadataDeleted,
+    LiveRoomThresholdReached,
+    LiveMemberStateChanged,
+    LiveOwnerChanged,
+    LiveAdminsModified,
+    SeatInfoChanged,
+    BattleCreated,
+    BattleStarted,
+    BattleEnded,
+    BeforeSendGift,
+    BeforeSendMsg,
+    AfterSendMsg,
+    FollowAdded,
+    FollowDeleted,
+);
+
+macro_rules! family_event {
+    ($($t:ty),+ $(,)?) => {$(
+        impl FamilyEvent for $t {}
     )+};
 }
 
@@ -74,12 +101,6 @@ family_event!(
 macro_rules! family_event_with_room_info_time {
     ($($t:ty),+ $(,)?) => {$(
         impl FamilyEvent for $t {
-            fn body_command(&self) -> &BodyCommand {
-                &self.command
-            }
-            fn keep_raw(&mut self, raw: Box<Map<String, Value>>) {
-                self.raw = Some(raw);
-            }
             fn finish(&mut self) {
                 if self.event_time.is_none() {
                     self.event_time = self.room_info.as_ref().and_then(|r| r.event_time);
@@ -93,12 +114,6 @@ family_event_with_room_info_time!(LiveRoomCreated, LiveRoomInfoUpdated);
 
 /// `opType` (Tencent's spelling) or `OpType`.
 impl FamilyEvent for LiveAdminsModified {
-    fn body_command(&self) -> &BodyCommand {
-        &self.command
-    }
-    fn keep_raw(&mut self, raw: Box<Map<String, Value>>) {
-        self.raw = Some(raw);
-    }
     fn finish(&mut self) {
         if self.op_type.is_none() {
             self.op_type = self.op_type_capitalised.take();
@@ -108,12 +123,6 @@ impl FamilyEvent for LiveAdminsModified {
 
 /// `OpType` (Tencent's spelling) or `opType`.
 impl FamilyEvent for BattleEnded {
-    fn body_command(&self) -> &BodyCommand {
-        &self.command
-    }
-    fn keep_raw(&mut self, raw: Box<Map<String, Value>>) {
-        self.raw = Some(raw);
-    }
     fn finish(&mut self) {
         if self.op_type.is_none() {
             self.op_type = self.op_type_lower.take();
@@ -149,31 +158,23 @@ pub(super) fn decode(command: &str, body: &[u8]) -> Option<Result<Event, Rejecti
     })
 }
 
-/// One pass over the body into `T`. A value of an unexpected type is skipped and the body
-/// is parsed once more into `raw`; a body `T` cannot read at all (a duplicated field) is
-/// delivered as [`Event::Unknown`] with its JSON rather than refused.
+/// One pass over the body into `T`, by the one tolerant decode of [`super::typed`].
 fn typed<T: FamilyEvent>(
     command: &str,
     body: &[u8],
     wrap: fn(T) -> Event,
 ) -> Result<Event, Rejection> {
-    let (decoded, mismatched) = tolerant::watch(|| serde_json::from_slice::<T>(body));
-    match decoded {
-        Ok(mut event) => {
-            if !event.body_command().agrees_with(command) {
-                return Err(Rejection::CommandMismatch);
-            }
-            event.finish();
-            if mismatched && let Ok(json) = serde_json::from_slice::<Map<String, Value>>(body) {
-                event.keep_raw(Box::new(json));
-            }
-            Ok(wrap(event))
-        }
-        Err(e) if e.classify() == serde_json::error::Category::Data => {
-            super::unknown_checked(command, body)
-        }
-        Err(e) => Err(super::json_error(&e, body)),
-    }
+    super::typed(
+        command,
+        body,
+        |body| {
+            serde_json::from_slice::<T>(body).map(|mut event| {
+                event.finish();
+                event
+            })
+        },
+        wrap,
+    )
 }
 
 #[cfg(all(test, feature = "test-util"))]

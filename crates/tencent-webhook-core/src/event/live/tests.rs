@@ -1,5 +1,6 @@
 //! Every TUILiveKit sample decodes into its typed event, with every field checked; the
-//! lenient and tolerant paths are exercised one by one.
+//! tolerant paths (numbers as strings, ids as numbers, values of unexpected types) are
+//! exercised one by one.
 
 use serde_json::json;
 
