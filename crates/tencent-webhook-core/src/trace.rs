@@ -2,6 +2,25 @@
 //! refused or failed request gets one log line naming its app, command, outcome, status
 //! and latency, and with DEBUG on every delivered one too.
 //!
+//! Levels: a refusal is logged at WARN, a failure of the callback (panic, error, deadline)
+//! at ERROR, a callback's FAIL answer at INFO, a delivered request at DEBUG. A request
+//! that is not a `POST` (a health probe sent to the webhook's URL, say) is no warning: it
+//! is logged at DEBUG.
+//!
+//! Floods: the refusals anybody can cause without a secret come in floods (a scanner, a
+//! forger, an overload), and one WARN line each would turn a flood of requests into a
+//! flood of log lines. So for each of four classes (a query parameter or header missing,
+//! repeated or malformed (400, before authentication); not authenticated (every 401);
+//! unknown app (403); overloaded (503 `BufferBudgetExhausted` and
+//! `TooManyDetachedCallbacks`, at WARN, not ERROR)) at most one WARN line is written per
+//! second, across the process. The others of that second get a DEBUG line each (same
+//! fields, and `rate_limited = true`), so a DEBUG subscriber still sees every one, and the
+//! next WARN line of the class carries `suppressed = N`: how many were logged at DEBUG
+//! only since the previous WARN line. The limiter is two atomics per class, no lock.
+//! Other refusals (a body too large, too slow, unreadable or invalid, an unsupported
+//! `contenttype`) and the callback's failures (ERROR) are never held back; on TRTC, whose
+//! signature covers the body, the body refusals come before authentication too.
+//!
 //! Every refusal and FAIL line names the request itself: `sdk_app_id`, the (escaped)
 //! `command`, `outcome`, `status` and `latency_us` are fields of the event, whatever
 //! becomes of the span, so a line says what happened even where the span is filtered out
@@ -20,8 +39,11 @@
 //!
 //! [`WebhookConfigBuilder::span_level`]: crate::WebhookConfigBuilder::span_level
 
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use http::StatusCode;
 use tracing::{Level, Span, field};
 
 use crate::envelope::{self, WebhookResponse};
@@ -158,7 +180,9 @@ impl Trace {
         response
     }
 
-    /// The answer to a refused or failed request, logged at WARN (ERROR for 5xx).
+    /// The answer to a refused or failed request, logged at WARN (ERROR for 5xx, DEBUG for
+    /// a method other than `POST`); the WARN lines of refusals that come in floods are
+    /// rate-limited (see the [module](self) documentation).
     pub(crate) fn reject(&self, rejection: Rejection) -> WebhookResponse {
         let status = rejection.status().as_u16();
         let latency = self.finish("rejected", status);
@@ -167,10 +191,24 @@ impl Trace {
             self.command_field(),
             rejection.error_code(),
         );
-        if status >= 500 {
-            tracing::event!(target: TARGET, parent: &self.span, Level::ERROR, sdk_app_id = app, command, outcome = "rejected", status, latency_us = latency, error_code = code, reason = %rejection, "webhook failed");
-        } else {
-            tracing::event!(target: TARGET, parent: &self.span, Level::WARN, sdk_app_id = app, command, outcome = "rejected", status, latency_us = latency, error_code = code, reason = %rejection, "webhook rejected");
+        macro_rules! line {
+            ($level:expr, $message:literal $(, $($extra:tt)+)?) => {
+                tracing::event!(target: TARGET, parent: &self.span, $level, sdk_app_id = app, command, outcome = "rejected", status, latency_us = latency, error_code = code, reason = %rejection, $($($extra)+,)? $message)
+            };
+        }
+        match Flood::of(rejection) {
+            // No limiter work where no line can show.
+            Some(_) if !lines_enabled() => {}
+            Some(flood) => match flood.limiter().admit(now_secs()) {
+                Some(0) => line!(Level::WARN, "webhook rejected"),
+                Some(suppressed) => line!(Level::WARN, "webhook rejected", suppressed),
+                None => line!(Level::DEBUG, "webhook rejected", rate_limited = true),
+            },
+            None if rejection == Rejection::MethodNotAllowed => {
+                line!(Level::DEBUG, "webhook rejected");
+            }
+            None if status >= 500 => line!(Level::ERROR, "webhook failed"),
+            None => line!(Level::WARN, "webhook rejected"),
         }
         envelope::rejection_response(self.scheme, rejection)
     }
@@ -184,6 +222,107 @@ impl Trace {
     /// The scheme of the request.
     pub(crate) fn scheme(&self) -> Scheme {
         self.scheme
+    }
+}
+
+/// The refusals whose WARN lines are rate-limited: those anybody can send in floods,
+/// without a secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flood {
+    /// 400 before authentication: a query parameter or header missing, repeated or
+    /// malformed.
+    Malformed,
+    /// 401: no, a wrong or a stale signature, or no secret to check one with.
+    Unauthenticated,
+    /// 403: an app that is not configured here.
+    UnknownApp,
+    /// 503 under overload: the buffer budget or the detached-callback cap is exhausted.
+    Overloaded,
+}
+
+impl Flood {
+    /// The class of `rejection`, if its lines are rate-limited.
+    fn of(rejection: Rejection) -> Option<Self> {
+        match rejection {
+            Rejection::MissingParameter(_)
+            | Rejection::DuplicateParameter(_)
+            | Rejection::MalformedParameter(_)
+            | Rejection::MissingHeader(_)
+            | Rejection::DuplicateHeader(_)
+            | Rejection::MalformedHeader(_) => Some(Self::Malformed),
+            Rejection::BufferBudgetExhausted | Rejection::TooManyDetachedCallbacks => {
+                Some(Self::Overloaded)
+            }
+            // Every 401 and 403, present and future.
+            _ => match rejection.status() {
+                StatusCode::UNAUTHORIZED => Some(Self::Unauthenticated),
+                StatusCode::FORBIDDEN => Some(Self::UnknownApp),
+                _ => None,
+            },
+        }
+    }
+
+    /// The process-wide limiter of this class.
+    fn limiter(self) -> &'static Limiter {
+        &LIMITERS[self as usize]
+    }
+}
+
+/// The limiter of each [`Flood`] class, for the whole process.
+static LIMITERS: [Limiter; 4] = [const { Limiter::new() }; 4];
+
+/// Forget what the limiters have seen: the next refusal of each class gets a WARN line,
+/// with no count. For tests that count log lines, whose refusals would otherwise be held
+/// back for those of the test before (offered as `test_util::reset_log_rate_limits`).
+#[cfg(feature = "test-util")]
+pub(crate) fn reset_rate_limits() {
+    for limiter in &LIMITERS {
+        limiter.last.store(0, Ordering::Relaxed);
+        limiter.suppressed.store(0, Ordering::Relaxed);
+    }
+}
+
+/// Seconds since the first rate-limited refusal of the process (a monotonic clock, so a
+/// step of the wall clock neither opens nor shuts the window).
+fn now_secs() -> u64 {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    EPOCH.get_or_init(Instant::now).elapsed().as_secs()
+}
+
+/// At most one WARN line per second, counting the refusals held back in between. Lock-free:
+/// the first refusal of a later second than the last line's wins the compare-exchange and
+/// takes the count; every other one adds to it. Each held-back refusal is counted in
+/// exactly one WARN line (or in the next one still to come).
+struct Limiter {
+    /// 1 + the second of the last WARN line; 0 before the first.
+    last: AtomicU64,
+    /// Refusals held back since the last WARN line.
+    suppressed: AtomicU64,
+}
+
+impl Limiter {
+    const fn new() -> Self {
+        Self {
+            last: AtomicU64::new(0),
+            suppressed: AtomicU64::new(0),
+        }
+    }
+
+    /// A refusal at second `now`: `Some(n)` when it gets a WARN line, `n` being how many
+    /// were held back since the previous one; `None` when it is held back (and counted).
+    fn admit(&self, now: u64) -> Option<u64> {
+        let slot = now.saturating_add(1);
+        let last = self.last.load(Ordering::Relaxed);
+        if last < slot
+            && self
+                .last
+                .compare_exchange(last, slot, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            return Some(self.suppressed.swap(0, Ordering::Relaxed));
+        }
+        self.suppressed.fetch_add(1, Ordering::Relaxed);
+        None
     }
 }
 
@@ -246,5 +385,93 @@ fn record_fields<const N: usize>(span: &Span, values: [(&'static str, &dyn traci
                 span.record(name, value);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_per_second_and_the_next_counts_the_rest() {
+        let limiter = Limiter::new();
+        assert_eq!(limiter.admit(0), Some(0));
+        assert_eq!(limiter.admit(0), None);
+        assert_eq!(limiter.admit(0), None);
+        assert_eq!(limiter.admit(1), Some(2));
+        assert_eq!(limiter.admit(1), None);
+        // A quiet spell: the next line comes at once, with the one held back.
+        assert_eq!(limiter.admit(60), Some(1));
+        assert_eq!(limiter.admit(61), Some(0));
+        // A late reader of an earlier second is held back, not let through.
+        assert_eq!(limiter.admit(60), None);
+        assert_eq!(limiter.admit(u64::MAX), Some(1));
+        assert_eq!(limiter.admit(u64::MAX), None);
+    }
+
+    #[test]
+    fn concurrent_refusals_get_one_line_and_every_one_is_counted() {
+        let limiter = Limiter::new();
+        let threads = 8;
+        let each = 10_000;
+        let lines: Vec<Vec<u64>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        (0..each)
+                            .filter_map(|i| limiter.admit(i / 2_500))
+                            .collect::<Vec<u64>>()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let lines: Vec<u64> = lines.into_iter().flatten().collect();
+        // Seconds 0 to 3: one line each.
+        assert_eq!(lines.len(), 4, "{lines:?}");
+        // The last line's count is still pending; with it, every refusal is accounted for.
+        let pending = limiter.suppressed.load(Ordering::Relaxed);
+        assert_eq!(
+            lines.iter().sum::<u64>() + pending + 4,
+            threads * each,
+            "{lines:?} + {pending}"
+        );
+    }
+
+    #[test]
+    fn the_flood_classes() {
+        for &rejection in Rejection::ALL {
+            let expected = match rejection.status().as_u16() {
+                401 => Some(Flood::Unauthenticated),
+                403 => Some(Flood::UnknownApp),
+                _ => match rejection {
+                    Rejection::MissingParameter(_)
+                    | Rejection::DuplicateParameter(_)
+                    | Rejection::MalformedParameter(_)
+                    | Rejection::MissingHeader(_)
+                    | Rejection::DuplicateHeader(_)
+                    | Rejection::MalformedHeader(_) => Some(Flood::Malformed),
+                    Rejection::BufferBudgetExhausted | Rejection::TooManyDetachedCallbacks => {
+                        Some(Flood::Overloaded)
+                    }
+                    _ => None,
+                },
+            };
+            assert_eq!(Flood::of(rejection), expected, "{rejection:?}");
+        }
+        for rejection in [
+            Rejection::MethodNotAllowed,
+            Rejection::InvalidJson,
+            Rejection::BodyTooLarge,
+            Rejection::CallbackPanicked,
+            Rejection::CallbackTimeout,
+        ] {
+            assert_eq!(Flood::of(rejection), None, "{rejection:?}");
+        }
+        assert_eq!(Flood::of(Rejection::NoSecret), Some(Flood::Unauthenticated));
+        assert_eq!(
+            Flood::of(Rejection::BadSignature),
+            Some(Flood::Unauthenticated)
+        );
     }
 }
