@@ -180,6 +180,13 @@ mod convert {
             return HttpResponse::InternalServerError().finish();
         };
         for (name, value) in &parts.headers {
+            if name == http::header::CONNECTION {
+                // actix-web decides the connection's fate from the response head, not
+                // from a header: a refusal before the body was read closes it.
+                out.head_mut()
+                    .set_connection_type(actix_web::http::ConnectionType::Close);
+                continue;
+            }
             let (Some(name), Some(mut converted)) = (header_name(name), header_value(value)) else {
                 return HttpResponse::InternalServerError().finish();
             };

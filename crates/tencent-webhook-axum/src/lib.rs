@@ -98,7 +98,7 @@ where
 ///     name: &'static str,
 /// }
 ///
-/// let config = WebhookConfig::builder().app(SdkApp::new(1400000000)).build().unwrap();
+/// let config = WebhookConfig::builder().app(SdkApp::new(1400000000).token("t")).build().unwrap();
 /// let hook = WebhookService::from_fn(config, |_hook: Webhook| async { Ack::ok() });
 /// let state = AppState { name: "my app" };
 ///
@@ -169,7 +169,7 @@ mod tests {
     #[tokio::test]
     async fn webhook_router_merges() {
         let config = WebhookConfig::builder()
-            .app(SdkApp::new(1))
+            .app(SdkApp::new(1).insecure_accept_unsigned(tencent_webhook_core::Scheme::Chat))
             .build()
             .unwrap();
         let webhook = WebhookService::from_fn(config, |_hook: Webhook| async { Ack::ok() });

@@ -1,6 +1,7 @@
-//! The buffer budget: a bound on the bytes of not-yet-verified bodies held in memory at once,
-//! across all in-flight requests. Bytes are charged as they arrive (so a slow sender holds
-//! only what it has sent) and given back when the request's [`Charge`] is dropped.
+//! The buffer budget: a bound on the bytes of request bodies held in memory at once, across
+//! all in-flight requests of both schemes. Bytes are charged as the buffer holding them
+//! grows (so a slow sender holds only what it has sent) and given back when the request's
+//! [`Charge`] is dropped, once its callback has finished.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -58,6 +59,28 @@ impl Charge {
             self.bytes += n;
         }
         charged.is_ok()
+    }
+}
+
+impl Charge {
+    /// Charge up to `total` bytes in all (what the request holds now), or refuse (charging
+    /// nothing more) if the budget would be exceeded. A smaller `total` gives bytes back.
+    pub(crate) fn set(&mut self, total: usize) -> bool {
+        if total >= self.bytes {
+            self.add(total - self.bytes)
+        } else {
+            self.budget
+                .in_use
+                .fetch_sub(self.bytes - total, Ordering::AcqRel);
+            self.bytes = total;
+            true
+        }
+    }
+
+    /// The bytes this request has charged.
+    #[cfg(test)]
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes
     }
 }
 

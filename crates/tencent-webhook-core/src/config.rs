@@ -6,7 +6,9 @@ use std::time::{Duration, SystemTime};
 
 use tracing::Level;
 
+use crate::Scheme;
 use crate::budget::BufferBudget;
+use crate::detached::Detached;
 use crate::signature::{CallbackToken, TOKEN_LEN};
 use crate::trtc_signature::{self, TrtcKey};
 
@@ -20,9 +22,21 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 /// Tencent's documented TRTC bodies are well under 2 KiB (the largest, an MP4 event listing
 /// its files, grows by about 200 bytes a file).
 pub const DEFAULT_TRTC_BODY_LIMIT: usize = 16 * 1024;
-/// Default budget for TRTC bodies buffered before they are verified, across all in-flight
-/// requests of every service built from one configuration: 8 MiB.
+/// Default budget for the request bodies held in memory at once, across all in-flight
+/// requests of every service built from one configuration: 8 MiB (see
+/// [`WebhookConfigBuilder::buffer_budget`]).
 pub const DEFAULT_BUFFER_BUDGET: usize = 8 * 1024 * 1024;
+/// Default freshness window of a TRTC body's `CallbackTs`: 5 minutes, as Stripe and Svix
+/// allow for their signatures. TRTC stamps a new `CallbackTs` on each retry (it retries for
+/// a minute), so only a receiver whose clock is minutes off refuses a genuine callback.
+pub const DEFAULT_TRTC_FRESHNESS_WINDOW: Duration = Duration::from_secs(5 * 60);
+/// Default callback deadline: 25 s. Tencent stops waiting long before (2 s for Chat, 5 s
+/// for TRTC); the deadline bounds how long a callback whose sender hung up keeps running
+/// in the background, and stays below a dedupe lease of 30 s or more, so a retry is never
+/// processed while the first attempt still runs.
+pub const DEFAULT_CALLBACK_DEADLINE: Duration = Duration::from_secs(25);
+/// Default cap on callbacks still running after their senders hung up: 1,024.
+pub const DEFAULT_MAX_DETACHED_CALLBACKS: usize = 1024;
 /// Default time allowed for the whole body to arrive once the headers are in: 5 s.
 /// Tencent's own sender gives up after 2 s (Chat) or 5 s (TRTC), so a slower body is not
 /// from Tencent.
@@ -64,10 +78,17 @@ impl Clock for SystemClock {
 /// the TRTC console event callback (signed with a callback *key*, checked by a
 /// [`Scheme::Trtc`](crate::Scheme::Trtc) service). Each scheme reads only its own secrets.
 ///
-/// With no token (no key), requests of that scheme for this app are accepted without a
-/// signature, as Tencent only signs when one is configured. With one or more, the signature
-/// is required and any of them verifies, so a secret can be rotated without downtime: add
-/// the new one, switch Tencent over, remove the old one.
+/// Secure by default: an app with no token refuses every Chat request (401
+/// [`Rejection::NoSecret`](crate::Rejection::NoSecret)), and an app with no key every TRTC
+/// request, because such requests cannot be authenticated: anyone who knows the URL could
+/// forge them. Tencent only signs when a secret is set in its console, so an app that
+/// really wants unsigned callbacks of a scheme (a local demo, or an endpoint that another
+/// layer authenticates) says so by name with
+/// [`insecure_accept_unsigned`](Self::insecure_accept_unsigned).
+///
+/// With one or more secrets, the signature is required and any of them verifies, so a
+/// secret can be rotated without downtime: add the new one, switch Tencent over, remove the
+/// old one.
 ///
 /// `Debug` never prints tokens or keys.
 #[derive(Clone)]
@@ -75,16 +96,35 @@ pub struct SdkApp {
     id: u64,
     tokens: Vec<String>,
     trtc_keys: Vec<String>,
+    unsigned_chat: bool,
+    unsigned_trtc: bool,
 }
 
 impl SdkApp {
-    /// An app with no callback token yet.
+    /// An app with no secret yet: until it gets a [`token`](Self::token) or a
+    /// [`trtc_key`](Self::trtc_key), it accepts no request.
     pub fn new(sdk_app_id: u64) -> Self {
         Self {
             id: sdk_app_id,
             tokens: Vec::new(),
             trtc_keys: Vec::new(),
+            unsigned_chat: false,
+            unsigned_trtc: false,
         }
+    }
+
+    /// **Insecure**: accept this app's requests of `scheme` without any signature, as
+    /// Tencent sends them when no callback token (Chat) or key (TRTC) is set in its
+    /// console. Anyone who can reach the URL can then deliver forged events for this app,
+    /// so use it only for a local demo, or behind something else that authenticates the
+    /// sender. An app with a secret of that scheme cannot also accept unsigned requests of
+    /// it ([`ConfigError::UnsignedWithSecret`]).
+    pub fn insecure_accept_unsigned(mut self, scheme: Scheme) -> Self {
+        match scheme {
+            Scheme::Chat => self.unsigned_chat = true,
+            Scheme::Trtc => self.unsigned_trtc = true,
+        }
+        self
     }
 
     /// Accept Chat / TUILiveKit signatures made with this callback token (1 to 128 bytes,
@@ -118,6 +158,8 @@ impl fmt::Debug for SdkApp {
                 "trtc_keys",
                 &format_args!("[redacted; {}]", self.trtc_keys.len()),
             )
+            .field("unsigned_chat", &self.unsigned_chat)
+            .field("unsigned_trtc", &self.unsigned_trtc)
             .finish()
     }
 }
@@ -129,6 +171,15 @@ pub enum ConfigError {
     /// No app was configured, so every request would be refused.
     #[error("no SdkApp configured")]
     NoApps,
+    /// No app has a secret (or accepts unsigned requests) of either scheme, so every
+    /// request would be refused.
+    #[error(
+        "no SdkApp has a callback token, a TRTC callback key or an explicit opt-in to unsigned requests"
+    )]
+    NoSecrets,
+    /// An app both has a secret of a scheme and accepts unsigned requests of it.
+    #[error("SdkApp {0} has a secret for a scheme it also accepts unsigned")]
+    UnsignedWithSecret(u64),
     /// The same `SdkAppid` was configured twice.
     #[error("SdkAppid {0} configured twice")]
     DuplicateApp(u64),
@@ -142,9 +193,13 @@ pub enum ConfigError {
     /// A body limit or the buffer budget is zero.
     #[error("body limits and the buffer budget must be at least 1 byte")]
     ZeroBodyLimit,
-    /// The body timeout or the callback deadline is zero, which would refuse everything.
-    #[error("body timeout and callback deadline must be longer than zero")]
+    /// The body timeout, the callback deadline or the freshness window is zero, which would
+    /// refuse everything.
+    #[error("body timeout, callback deadline and freshness window must be longer than zero")]
     ZeroDuration,
+    /// The cap on detached callbacks is zero, which would refuse everything.
+    #[error("max_detached_callbacks must be at least 1")]
+    ZeroDetachedCallbacks,
 }
 
 #[derive(Debug)]
@@ -152,6 +207,19 @@ pub(crate) struct AppEntry {
     pub(crate) id: u64,
     pub(crate) tokens: Vec<CallbackToken>,
     pub(crate) trtc_keys: Arc<[TrtcKey]>,
+    pub(crate) unsigned_chat: bool,
+    pub(crate) unsigned_trtc: bool,
+}
+
+impl AppEntry {
+    /// Whether this app can be sent any request of `scheme`: it has a secret of it, or
+    /// accepts it unsigned.
+    pub(crate) fn accepts(&self, scheme: Scheme) -> bool {
+        match scheme {
+            Scheme::Chat => !self.tokens.is_empty() || self.unsigned_chat,
+            Scheme::Trtc => !self.trtc_keys.is_empty() || self.unsigned_trtc,
+        }
+    }
 }
 
 pub(crate) struct ConfigInner {
@@ -163,6 +231,7 @@ pub(crate) struct ConfigInner {
     pub(crate) trtc_freshness_window: Option<Duration>,
     pub(crate) body_timeout: Option<Duration>,
     pub(crate) callback_deadline: Option<Duration>,
+    pub(crate) detached: Arc<Detached>,
     pub(crate) span_level: Level,
     pub(crate) clock: Arc<dyn Clock>,
 }
@@ -177,7 +246,7 @@ pub(crate) struct ConfigInner {
 ///     .app(SdkApp::new(1400000000).token("new-token").token("old-token"))
 ///     .replay_window(Duration::from_secs(60))
 ///     .body_limit(64 * 1024)
-///     .callback_deadline(Duration::from_millis(1500))
+///     .callback_deadline(Some(Duration::from_millis(1500)))
 ///     .build()?;
 /// assert_eq!(config.body_limit(), 64 * 1024);
 /// // Secrets never show up in Debug output.
@@ -205,18 +274,37 @@ impl WebhookConfig {
         self.inner.trtc_body_limit
     }
 
-    /// The most bytes of not-yet-verified TRTC bodies buffered at once.
+    /// The most bytes of request bodies held at once (see
+    /// [`WebhookConfigBuilder::buffer_budget`]).
     pub fn buffer_budget(&self) -> usize {
         self.inner.buffer_budget.limit()
     }
 
-    /// Bytes of not-yet-verified TRTC bodies buffered right now, across every service
+    /// Bytes of request bodies held right now, being read or handled, across every service
     /// built from this configuration (a gauge for metrics).
     pub fn buffered_bytes(&self) -> usize {
         self.inner.buffer_budget.in_use()
     }
 
-    /// How far a TRTC body's `CallbackTs` may be from now, if checked.
+    /// The most callbacks that may run on after their senders hung up.
+    pub fn max_detached_callbacks(&self) -> usize {
+        self.inner.detached.limit()
+    }
+
+    /// Callbacks running right now after their senders hung up (a gauge for metrics).
+    pub fn detached_callbacks(&self) -> usize {
+        self.inner.detached.running()
+    }
+
+    /// Whether any configured app can be sent a request of `scheme`: it has a secret of
+    /// that scheme, or accepts it unsigned. A service cannot be built for a scheme this
+    /// configuration does not accept (it would refuse every request).
+    pub fn accepts(&self, scheme: Scheme) -> bool {
+        self.inner.apps.iter().any(|a| a.accepts(scheme))
+    }
+
+    /// How far a TRTC body's `CallbackTs` may be from now, if checked (by default
+    /// [`DEFAULT_TRTC_FRESHNESS_WINDOW`]).
     pub fn trtc_freshness_window(&self) -> Option<Duration> {
         self.inner.trtc_freshness_window
     }
@@ -231,7 +319,8 @@ impl WebhookConfig {
         self.inner.body_timeout
     }
 
-    /// How long the callback may run before the request is answered 503, if limited.
+    /// How long the callback may run before the request is answered 503, if limited (by
+    /// default [`DEFAULT_CALLBACK_DEADLINE`]).
     pub fn callback_deadline(&self) -> Option<Duration> {
         self.inner.callback_deadline
     }
@@ -266,9 +355,19 @@ impl fmt::Debug for WebhookConfig {
                 (
                     a.id,
                     format!(
-                        "[redacted; {} tokens, {} trtc keys]",
+                        "[redacted; {} tokens, {} trtc keys{}{}]",
                         a.tokens.len(),
-                        a.trtc_keys.len()
+                        a.trtc_keys.len(),
+                        if a.unsigned_chat {
+                            ", chat unsigned"
+                        } else {
+                            ""
+                        },
+                        if a.unsigned_trtc {
+                            ", trtc unsigned"
+                        } else {
+                            ""
+                        },
                     ),
                 )
             })
@@ -282,6 +381,7 @@ impl fmt::Debug for WebhookConfig {
             .field("trtc_freshness_window", &self.inner.trtc_freshness_window)
             .field("body_timeout", &self.inner.body_timeout)
             .field("callback_deadline", &self.inner.callback_deadline)
+            .field("max_detached_callbacks", &self.inner.detached.limit())
             .field("span_level", &self.inner.span_level)
             .finish_non_exhaustive()
     }
@@ -298,6 +398,7 @@ pub struct WebhookConfigBuilder {
     trtc_freshness_window: Option<Duration>,
     body_timeout: Option<Duration>,
     callback_deadline: Option<Duration>,
+    max_detached_callbacks: usize,
     span_level: Level,
     clock: Option<ClockDebug>,
 }
@@ -318,9 +419,10 @@ impl Default for WebhookConfigBuilder {
             body_limit: DEFAULT_BODY_LIMIT,
             trtc_body_limit: DEFAULT_TRTC_BODY_LIMIT,
             buffer_budget: DEFAULT_BUFFER_BUDGET,
-            trtc_freshness_window: None,
+            trtc_freshness_window: Some(DEFAULT_TRTC_FRESHNESS_WINDOW),
             body_timeout: Some(DEFAULT_BODY_TIMEOUT),
-            callback_deadline: None,
+            callback_deadline: Some(DEFAULT_CALLBACK_DEADLINE),
+            max_detached_callbacks: DEFAULT_MAX_DETACHED_CALLBACKS,
             span_level: DEFAULT_SPAN_LEVEL,
             clock: None,
         }
@@ -358,24 +460,31 @@ impl WebhookConfigBuilder {
         self
     }
 
-    /// The most bytes of TRTC bodies buffered before verification at once, across all
-    /// in-flight requests of every service built from this configuration. Default
-    /// [`DEFAULT_BUFFER_BUDGET`] (8 MiB). Bytes count as they arrive, so slow senders hold
-    /// only what they have sent; a request that would pass the budget is answered 503
-    /// (before reading, when its `Content-Length` already does not fit) and TRTC retries it.
+    /// The most bytes of request bodies held in memory at once, across all in-flight
+    /// requests of both schemes of every service built from this configuration: a body
+    /// counts from its first byte until its callback has finished (or it was refused).
+    /// Default [`DEFAULT_BUFFER_BUDGET`] (8 MiB). Bytes count as they arrive and as the
+    /// buffer holding them grows, so slow senders hold only what they have sent; a request
+    /// that would pass the budget is answered 503 (before its body is read, when its
+    /// `Content-Length` already does not fit). TRTC retries a 503; Tencent does not resend a
+    /// Chat webhook, so keep the budget well above your peak of concurrent bodies (Chat
+    /// bodies are a few KiB: the default holds thousands).
     pub fn buffer_budget(mut self, bytes: usize) -> Self {
         self.buffer_budget = bytes;
         self
     }
 
-    /// Refuse TRTC callbacks whose `CallbackTs` (covered by the signature) is further than
-    /// `window` from now, in either direction (401). Off by default: TRTC retries a failed
-    /// delivery for a minute with a fresh `CallbackTs` each time, so the window only has to
-    /// exceed the sender's clock skew, but a receiver whose clock drifts would refuse good
-    /// events that Tencent gives up on after that minute. Enable it (a few minutes) when
-    /// replayed requests matter more to you than clock drift.
-    pub fn trtc_freshness_window(mut self, window: Duration) -> Self {
-        self.trtc_freshness_window = Some(window);
+    /// Refuse TRTC callbacks whose `CallbackTs` (Unix milliseconds, covered by the
+    /// signature) is further than `window` from now, in either direction (401
+    /// [`StaleCallbackTs`](crate::Rejection::StaleCallbackTs)); `None` checks nothing.
+    /// Default [`DEFAULT_TRTC_FRESHNESS_WINDOW`] (5 minutes): without a window a captured
+    /// request could be replayed at any later time, since its signature never expires.
+    /// TRTC retries a failed delivery for a minute with a fresh `CallbackTs` each time, so
+    /// the window only has to exceed the clocks' skew. A verified body without a
+    /// `CallbackTs` is delivered: Tencent always sends one, and nobody can remove it from a
+    /// signed body.
+    pub fn trtc_freshness_window(mut self, window: Option<Duration>) -> Self {
+        self.trtc_freshness_window = window;
         self
     }
 
@@ -387,16 +496,28 @@ impl WebhookConfigBuilder {
     }
 
     /// How long the callback may run; past it the callback is cancelled and the request
-    /// answered 503. Without a deadline the callback always runs to completion, even if
-    /// the sender disconnects first; with one, a callback whose sender disconnected is
-    /// still finished in the background, up to the deadline. Note: if you enabled
-    /// Tencent's retry-on-timeout for after-event webhooks, a 503 before Tencent's own
-    /// timeout is a failure Tencent does not retry. Default: no deadline. Tencent waits 2 s for Chat/Live
-    /// webhooks, so a deadline a little under that turns a slow callback into a clear
-    /// FAIL instead of a sender-side timeout. For slow work, acknowledge at once and work
-    /// in the background (see the crate docs).
-    pub fn callback_deadline(mut self, deadline: Duration) -> Self {
-        self.callback_deadline = Some(deadline);
+    /// answered 503; `None` for no limit. A callback whose sender hung up is finished in
+    /// the background, up to the deadline (and counts against
+    /// [`max_detached_callbacks`](Self::max_detached_callbacks)). Default
+    /// [`DEFAULT_CALLBACK_DEADLINE`] (25 s): below a dedupe lease of 30 s, so a retry is not
+    /// handled while the first attempt still runs. Tencent waits 2 s for Chat/Live webhooks,
+    /// so a deadline a little under that turns a slow callback into a clear FAIL instead of
+    /// a sender-side timeout (but if you enabled Tencent's retry-on-timeout for after-event
+    /// webhooks, a 503 before Tencent's own timeout is a failure Tencent does not retry).
+    /// For slow work, acknowledge at once and work in the background (see the crate docs).
+    pub fn callback_deadline(mut self, deadline: Option<Duration>) -> Self {
+        self.callback_deadline = deadline;
+        self
+    }
+
+    /// The most callbacks that may keep running after their senders hung up (a callback
+    /// is never cancelled because its sender went away, only by the deadline). At the cap,
+    /// new requests are answered 503
+    /// ([`TooManyDetachedCallbacks`](crate::Rejection::TooManyDetachedCallbacks)) before
+    /// their body is read, rather than cancelling running ones. Default
+    /// [`DEFAULT_MAX_DETACHED_CALLBACKS`] (1,024).
+    pub fn max_detached_callbacks(mut self, callbacks: usize) -> Self {
+        self.max_detached_callbacks = callbacks;
         self
     }
 
@@ -429,6 +550,9 @@ impl WebhookConfigBuilder {
         if self.apps.is_empty() {
             return Err(ConfigError::NoApps);
         }
+        if self.max_detached_callbacks == 0 {
+            return Err(ConfigError::ZeroDetachedCallbacks);
+        }
         if self.body_limit == 0 || self.trtc_body_limit == 0 || self.buffer_budget == 0 {
             return Err(ConfigError::ZeroBodyLimit);
         }
@@ -453,11 +577,24 @@ impl WebhookConfigBuilder {
             {
                 return Err(ConfigError::InvalidTrtcKey(app.id));
             }
+            if (app.unsigned_chat && !app.tokens.is_empty())
+                || (app.unsigned_trtc && !app.trtc_keys.is_empty())
+            {
+                return Err(ConfigError::UnsignedWithSecret(app.id));
+            }
             apps.push(AppEntry {
                 id: app.id,
                 tokens: app.tokens.iter().map(|t| CallbackToken::new(t)).collect(),
                 trtc_keys: app.trtc_keys.iter().map(|k| TrtcKey::new(k)).collect(),
+                unsigned_chat: app.unsigned_chat,
+                unsigned_trtc: app.unsigned_trtc,
             });
+        }
+        if !apps
+            .iter()
+            .any(|a| a.accepts(Scheme::Chat) || a.accepts(Scheme::Trtc))
+        {
+            return Err(ConfigError::NoSecrets);
         }
         Ok(WebhookConfig {
             inner: Arc::new(ConfigInner {
@@ -469,6 +606,7 @@ impl WebhookConfigBuilder {
                 trtc_freshness_window: self.trtc_freshness_window,
                 body_timeout: self.body_timeout,
                 callback_deadline: self.callback_deadline,
+                detached: Arc::new(Detached::new(self.max_detached_callbacks)),
                 span_level: self.span_level,
                 clock: self
                     .clock
@@ -489,8 +627,8 @@ mod tests {
             ConfigError::NoApps
         );
         let dup = WebhookConfig::builder()
-            .app(SdkApp::new(1))
-            .app(SdkApp::new(1))
+            .app(SdkApp::new(1).token("t"))
+            .app(SdkApp::new(1).trtc_key("k"))
             .build();
         assert_eq!(dup.unwrap_err(), ConfigError::DuplicateApp(1));
         let empty = WebhookConfig::builder()
@@ -508,18 +646,18 @@ mod tests {
             assert_eq!(key.unwrap_err(), ConfigError::InvalidTrtcKey(1), "{bad:?}");
         }
         let zero = WebhookConfig::builder()
-            .app(SdkApp::new(1))
+            .app(SdkApp::new(1).token("t"))
             .trtc_body_limit(0)
             .build();
         assert_eq!(zero.unwrap_err(), ConfigError::ZeroBodyLimit);
         let zero = WebhookConfig::builder()
-            .app(SdkApp::new(1))
+            .app(SdkApp::new(1).token("t"))
             .buffer_budget(0)
             .build();
         assert_eq!(zero.unwrap_err(), ConfigError::ZeroBodyLimit);
         let zero = WebhookConfig::builder()
-            .app(SdkApp::new(1))
-            .trtc_freshness_window(Duration::ZERO)
+            .app(SdkApp::new(1).token("t"))
+            .trtc_freshness_window(Some(Duration::ZERO))
             .build();
         assert_eq!(zero.unwrap_err(), ConfigError::ZeroDuration);
         let max = WebhookConfig::builder()
@@ -527,18 +665,18 @@ mod tests {
             .build();
         assert!(max.is_ok());
         let zero = WebhookConfig::builder()
-            .app(SdkApp::new(1))
+            .app(SdkApp::new(1).token("t"))
             .body_limit(0)
             .build();
         assert_eq!(zero.unwrap_err(), ConfigError::ZeroBodyLimit);
         let zero = WebhookConfig::builder()
-            .app(SdkApp::new(1))
+            .app(SdkApp::new(1).token("t"))
             .body_timeout(Some(Duration::ZERO))
             .build();
         assert_eq!(zero.unwrap_err(), ConfigError::ZeroDuration);
         let zero = WebhookConfig::builder()
-            .app(SdkApp::new(1))
-            .callback_deadline(Duration::ZERO)
+            .app(SdkApp::new(1).token("t"))
+            .callback_deadline(Some(Duration::ZERO))
             .build();
         assert_eq!(zero.unwrap_err(), ConfigError::ZeroDuration);
     }
@@ -561,7 +699,7 @@ mod tests {
     #[test]
     fn defaults() {
         let c = WebhookConfig::builder()
-            .app(SdkApp::new(1))
+            .app(SdkApp::new(1).token("t"))
             .build()
             .unwrap();
         assert_eq!(c.replay_window(), Duration::from_secs(60));
@@ -569,9 +707,80 @@ mod tests {
         assert_eq!(c.trtc_body_limit(), 16 * 1024);
         assert_eq!(c.buffer_budget(), 8 * 1024 * 1024);
         assert_eq!(c.buffered_bytes(), 0);
-        assert_eq!(c.trtc_freshness_window(), None);
+        assert_eq!(c.trtc_freshness_window(), Some(Duration::from_secs(300)));
         assert_eq!(c.body_timeout(), Some(Duration::from_secs(5)));
-        assert_eq!(c.callback_deadline(), None);
+        assert_eq!(c.callback_deadline(), Some(Duration::from_secs(25)));
+        assert_eq!(c.max_detached_callbacks(), 1024);
+        assert_eq!(c.detached_callbacks(), 0);
         assert_eq!(c.app_ids().collect::<Vec<_>>(), vec![1]);
+    }
+
+    #[test]
+    fn secure_by_default() {
+        // No secret and no opt-in: nothing could ever be accepted.
+        assert_eq!(
+            WebhookConfig::builder()
+                .app(SdkApp::new(1))
+                .build()
+                .unwrap_err(),
+            ConfigError::NoSecrets
+        );
+        // A secret of one scheme: that scheme only.
+        let chat = WebhookConfig::builder()
+            .app(SdkApp::new(1).token("t"))
+            .build()
+            .unwrap();
+        assert!(chat.accepts(Scheme::Chat));
+        assert!(!chat.accepts(Scheme::Trtc));
+        let trtc = WebhookConfig::builder()
+            .app(SdkApp::new(1).trtc_key("k"))
+            .build()
+            .unwrap();
+        assert!(!trtc.accepts(Scheme::Chat));
+        assert!(trtc.accepts(Scheme::Trtc));
+        // Unsigned only by name, and never next to a secret of the same scheme.
+        let open = WebhookConfig::builder()
+            .app(SdkApp::new(1).insecure_accept_unsigned(Scheme::Trtc))
+            .build()
+            .unwrap();
+        assert!(open.accepts(Scheme::Trtc));
+        assert!(!open.accepts(Scheme::Chat));
+        assert!(format!("{open:?}").contains("trtc unsigned"));
+        let both = WebhookConfig::builder()
+            .app(
+                SdkApp::new(1)
+                    .token("t")
+                    .insecure_accept_unsigned(Scheme::Trtc),
+            )
+            .build()
+            .unwrap();
+        assert!(both.accepts(Scheme::Chat) && both.accepts(Scheme::Trtc));
+        for scheme in [Scheme::Chat, Scheme::Trtc] {
+            let contradiction = WebhookConfig::builder()
+                .app(
+                    SdkApp::new(1)
+                        .token("t")
+                        .trtc_key("k")
+                        .insecure_accept_unsigned(scheme),
+                )
+                .build();
+            assert_eq!(
+                contradiction.unwrap_err(),
+                ConfigError::UnsignedWithSecret(1)
+            );
+        }
+        let zero = WebhookConfig::builder()
+            .app(SdkApp::new(1).token("t"))
+            .max_detached_callbacks(0)
+            .build();
+        assert_eq!(zero.unwrap_err(), ConfigError::ZeroDetachedCallbacks);
+        let off = WebhookConfig::builder()
+            .app(SdkApp::new(1).token("t"))
+            .trtc_freshness_window(None)
+            .callback_deadline(None)
+            .build()
+            .unwrap();
+        assert_eq!(off.trtc_freshness_window(), None);
+        assert_eq!(off.callback_deadline(), None);
     }
 }

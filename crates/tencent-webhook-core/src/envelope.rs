@@ -81,6 +81,17 @@ pub(crate) fn rejection_response(scheme: Scheme, rejection: Rejection) -> Webhoo
     response
 }
 
+/// `response` with `Connection: close`: for a refusal answered before the request's body
+/// was read in full. The unread rest of the body would otherwise stay in the server's
+/// buffers, or have to be read and discarded, for a sender that is refused anyway; the
+/// sender's next attempt opens a new connection.
+pub(crate) fn closing(mut response: WebhookResponse) -> WebhookResponse {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
 fn encode(status: &'static str, code: i64, info: &str) -> Bytes {
     serialize(&Envelope {
         action_status: status,

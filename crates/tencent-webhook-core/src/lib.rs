@@ -65,10 +65,22 @@
 //! Every answer is JSON with `Content-Type: application/json` and the envelope
 //! `{"ActionStatus","ErrorCode","ErrorInfo"}`. A delivered webhook answers 200 with your
 //! callback's [`Ack`]. A refused one answers with the status and code of its
-//! [`Rejection`] (the full table is there): 400 malformed, 401 bad or stale signature,
-//! 403 foreign app id, 405 not POST, 408 body too slow, 413 body too large, 415
-//! `contenttype` not json, 500 callback panicked or failed, 503 callback past its
-//! deadline. Nothing reaches the callback unless every check passed.
+//! [`Rejection`] (the full table is there): 400 malformed, 401 bad or stale signature
+//! (or no secret configured for the app), 403 foreign app id, 405 not POST, 408 body too
+//! slow, 413 body too large, 415 `contenttype` not json, 500 callback panicked or failed,
+//! 503 callback past its deadline or too much in flight. Nothing reaches the callback unless
+//! every check passed, and a verified event is never refused for its shape.
+//!
+//! # Secure by default
+//!
+//! An app without a callback token accepts no Chat request, and an app without a TRTC key
+//! no TRTC request (401, [`Rejection::NoSecret`]), unless it opts in by name with
+//! [`SdkApp::insecure_accept_unsigned`]. TRTC bodies older than five minutes are refused as
+//! replays ([`WebhookConfigBuilder::trtc_freshness_window`]), every body in flight counts
+//! against one [`buffer_budget`](WebhookConfigBuilder::buffer_budget), and callbacks end at
+//! a [deadline](WebhookConfigBuilder::callback_deadline) of 25 s, at most
+//! [1,024](WebhookConfigBuilder::max_detached_callbacks) of them running on after their
+//! senders hung up.
 //!
 #![doc = include_str!("guide.md")]
 //!
@@ -85,6 +97,7 @@ mod budget;
 mod callback;
 mod config;
 mod context;
+mod detached;
 mod envelope;
 mod event;
 mod future;
@@ -109,8 +122,9 @@ pub use ack::{Ack, IntoAck};
 pub use callback::CallbackFn;
 pub use config::{
     Clock, ConfigError, DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_BUFFER_BUDGET,
-    DEFAULT_REPLAY_WINDOW, DEFAULT_SPAN_LEVEL, DEFAULT_TRTC_BODY_LIMIT, SdkApp, SystemClock,
-    WebhookConfig, WebhookConfigBuilder,
+    DEFAULT_CALLBACK_DEADLINE, DEFAULT_MAX_DETACHED_CALLBACKS, DEFAULT_REPLAY_WINDOW,
+    DEFAULT_SPAN_LEVEL, DEFAULT_TRTC_BODY_LIMIT, DEFAULT_TRTC_FRESHNESS_WINDOW, SdkApp,
+    SystemClock, WebhookConfig, WebhookConfigBuilder,
 };
 pub use context::{Webhook, WebhookContext};
 pub use envelope::WebhookResponse;

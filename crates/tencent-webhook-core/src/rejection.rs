@@ -19,7 +19,6 @@ use http::StatusCode;
 /// | [`MalformedParameter`](Rejection::MalformedParameter) | 400 | 40003 |
 /// | [`InvalidJson`](Rejection::InvalidJson) | 400 | 40004 |
 /// | [`NotAnObject`](Rejection::NotAnObject) | 400 | 40005 |
-/// | [`InvalidEvent`](Rejection::InvalidEvent) | 400 | 40006 |
 /// | [`CommandMismatch`](Rejection::CommandMismatch) | 400 | 40007 |
 /// | [`BodyRead`](Rejection::BodyRead) | 400 | 40008 |
 /// | [`MissingHeader`](Rejection::MissingHeader) | 400 | 40009 |
@@ -31,6 +30,7 @@ use http::StatusCode;
 /// | [`StaleRequestTime`](Rejection::StaleRequestTime) | 401 | 40104 |
 /// | [`MissingSignHeader`](Rejection::MissingSignHeader) | 401 | 40105 |
 /// | [`StaleCallbackTs`](Rejection::StaleCallbackTs) | 401 | 40106 |
+/// | [`NoSecret`](Rejection::NoSecret) | 401 | 40107 |
 /// | [`UnknownApp`](Rejection::UnknownApp) | 403 | 40301 |
 /// | [`MethodNotAllowed`](Rejection::MethodNotAllowed) | 405 | 40501 |
 /// | [`BodyTimeout`](Rejection::BodyTimeout) | 408 | 40801 |
@@ -40,6 +40,7 @@ use http::StatusCode;
 /// | [`CallbackError`](Rejection::CallbackError) | 500 | 50002 |
 /// | [`CallbackTimeout`](Rejection::CallbackTimeout) | 503 | 50301 |
 /// | [`BufferBudgetExhausted`](Rejection::BufferBudgetExhausted) | 503 | 50302 |
+/// | [`TooManyDetachedCallbacks`](Rejection::TooManyDetachedCallbacks) | 503 | 50303 |
 ///
 /// A [`Scheme::Chat`](crate::Scheme::Chat) service answers with the envelope
 /// `{"ActionStatus":"FAIL","ErrorCode":code,"ErrorInfo":text}`; a
@@ -64,9 +65,6 @@ pub enum Rejection {
     /// The body is valid JSON but not an object.
     #[error("body is not a JSON object")]
     NotAnObject,
-    /// The body is a JSON object that does not fit the event's schema.
-    #[error("body does not match the event schema")]
-    InvalidEvent,
     /// The body's `CallbackCommand` differs from the query's.
     #[error("body CallbackCommand does not match the query")]
     CommandMismatch,
@@ -97,10 +95,17 @@ pub enum Rejection {
     /// The app has a TRTC callback key but the `Sign` header is missing.
     #[error("missing Sign header")]
     MissingSignHeader,
-    /// A TRTC body's `CallbackTs` is missing or outside the freshness window (only when
-    /// [`trtc_freshness_window`](crate::WebhookConfigBuilder::trtc_freshness_window) is set).
-    #[error("CallbackTs is missing or outside the accepted window")]
+    /// A TRTC body's `CallbackTs` is outside the freshness window
+    /// ([`trtc_freshness_window`](crate::WebhookConfigBuilder::trtc_freshness_window), 5
+    /// minutes by default): a replayed request, or clocks far apart.
+    #[error("CallbackTs is outside the accepted window")]
     StaleCallbackTs,
+    /// The app has no secret of this scheme (no callback token for Chat, no callback key
+    /// for TRTC) and has not opted in to unsigned requests with
+    /// [`SdkApp::insecure_accept_unsigned`](crate::SdkApp::insecure_accept_unsigned): its
+    /// requests of this scheme cannot be authenticated, so none is accepted.
+    #[error("no callback secret is configured for this app on this endpoint")]
+    NoSecret,
     /// `SdkAppid` is not one of the configured apps.
     #[error("SdkAppid is not accepted here")]
     UnknownApp,
@@ -125,10 +130,17 @@ pub enum Rejection {
     /// The callback did not finish within the configured deadline.
     #[error("callback deadline exceeded")]
     CallbackTimeout,
-    /// Too many unverified TRTC body bytes are buffered right now (see
-    /// [`buffer_budget`](crate::WebhookConfigBuilder::buffer_budget)); TRTC retries.
+    /// Too many request body bytes are held right now (see
+    /// [`buffer_budget`](crate::WebhookConfigBuilder::buffer_budget)); TRTC retries, Tencent
+    /// does not resend a Chat webhook.
     #[error("too many requests in flight, retry later")]
     BufferBudgetExhausted,
+    /// As many callbacks as
+    /// [`max_detached_callbacks`](crate::WebhookConfigBuilder::max_detached_callbacks) allows
+    /// are still running after their senders hung up; new requests are refused before their
+    /// body is read until some finish (running ones are never cancelled for this).
+    #[error("too many callbacks still running, retry later")]
+    TooManyDetachedCallbacks,
 }
 
 impl Rejection {
@@ -140,7 +152,6 @@ impl Rejection {
             | Self::MalformedParameter(_)
             | Self::InvalidJson
             | Self::NotAnObject
-            | Self::InvalidEvent
             | Self::CommandMismatch
             | Self::BodyRead
             | Self::MissingHeader(_)
@@ -151,14 +162,17 @@ impl Rejection {
             | Self::InvalidRequestTime
             | Self::StaleRequestTime
             | Self::MissingSignHeader
-            | Self::StaleCallbackTs => StatusCode::UNAUTHORIZED,
+            | Self::StaleCallbackTs
+            | Self::NoSecret => StatusCode::UNAUTHORIZED,
             Self::UnknownApp => StatusCode::FORBIDDEN,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedContentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::CallbackPanicked | Self::CallbackError => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::CallbackTimeout | Self::BufferBudgetExhausted => StatusCode::SERVICE_UNAVAILABLE,
+            Self::CallbackTimeout
+            | Self::BufferBudgetExhausted
+            | Self::TooManyDetachedCallbacks => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -170,7 +184,6 @@ impl Rejection {
             Self::MalformedParameter(_) => 40003,
             Self::InvalidJson => 40004,
             Self::NotAnObject => 40005,
-            Self::InvalidEvent => 40006,
             Self::CommandMismatch => 40007,
             Self::BodyRead => 40008,
             Self::MissingHeader(_) => 40009,
@@ -182,6 +195,7 @@ impl Rejection {
             Self::StaleRequestTime => 40104,
             Self::MissingSignHeader => 40105,
             Self::StaleCallbackTs => 40106,
+            Self::NoSecret => 40107,
             Self::UnknownApp => 40301,
             Self::MethodNotAllowed => 40501,
             Self::BodyTimeout => 40801,
@@ -191,6 +205,7 @@ impl Rejection {
             Self::CallbackError => 50002,
             Self::CallbackTimeout => 50301,
             Self::BufferBudgetExhausted => 50302,
+            Self::TooManyDetachedCallbacks => 50303,
         }
     }
 
@@ -201,7 +216,6 @@ impl Rejection {
         Self::MalformedParameter("SdkAppid"),
         Self::InvalidJson,
         Self::NotAnObject,
-        Self::InvalidEvent,
         Self::CommandMismatch,
         Self::BodyRead,
         Self::MissingHeader("SdkAppId"),
@@ -213,6 +227,7 @@ impl Rejection {
         Self::StaleRequestTime,
         Self::MissingSignHeader,
         Self::StaleCallbackTs,
+        Self::NoSecret,
         Self::UnknownApp,
         Self::MethodNotAllowed,
         Self::BodyTimeout,
@@ -222,6 +237,7 @@ impl Rejection {
         Self::CallbackError,
         Self::CallbackTimeout,
         Self::BufferBudgetExhausted,
+        Self::TooManyDetachedCallbacks,
     ];
 }
 

@@ -65,9 +65,10 @@ type Handler = Arc<dyn Fn(Webhook) -> BoxFuture<'static, Ack> + Send + Sync>;
 ///         Ack::ok()
 ///     });
 ///
-/// let config = WebhookConfig::builder().app(SdkApp::new(1400000000)).build().unwrap();
+/// let config = WebhookConfig::builder().app(SdkApp::new(1400000000).token("t")).build().unwrap();
 /// let service = WebhookService::new(config, router);
 /// let request = TestRequest::new(1400000000, "Group.CallbackBeforeSendMsg", samples::BEFORE_SEND_MSG)
+///     .token("t")
 ///     .into_request();
 /// let response = service.oneshot(request).await.unwrap();
 /// let body = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();

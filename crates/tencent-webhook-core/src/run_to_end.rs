@@ -10,10 +10,14 @@
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_util::FutureExt;
 use tokio::time::Instant;
+
+use crate::budget::Charge;
+use crate::detached::Detached;
 
 /// The callback panicked.
 #[derive(Debug)]
@@ -21,17 +25,28 @@ pub(crate) struct Panicked;
 
 /// A future that is finished on the runtime if dropped before completion, unless
 /// [`cancel`](RunToEnd::cancel)led; a remainder finished in the background still stops at
-/// the deadline. Its output is `Err(Panicked)` if the future panicked.
+/// the deadline, counts as one of the [`Detached`] callbacks and keeps its body's
+/// [`Charge`] until it ends. Its output is `Err(Panicked)` if the future panicked.
 pub(crate) struct RunToEnd<F: Future + Send + 'static> {
     future: Option<Pin<Box<F>>>,
     deadline: Option<Instant>,
+    detached: Arc<Detached>,
+    /// The request body's bytes, charged to the budget until the callback has finished.
+    charge: Option<Charge>,
 }
 
 impl<F: Future + Send + 'static> RunToEnd<F> {
-    pub(crate) fn new(future: F, deadline: Option<Instant>) -> Self {
+    pub(crate) fn new(
+        future: F,
+        deadline: Option<Instant>,
+        detached: Arc<Detached>,
+        charge: Option<Charge>,
+    ) -> Self {
         Self {
             future: Some(Box::pin(future)),
             deadline,
+            detached,
+            charge,
         }
     }
 
@@ -74,12 +89,17 @@ impl<F: Future + Send + 'static> Drop for RunToEnd<F> {
                     );
                     // A panic there is contained by the task and reported by the panic hook.
                     let finish = AssertUnwindSafe(future).catch_unwind();
+                    // Both live as long as the task: the place among the detached
+                    // callbacks and the body's bytes in the budget.
+                    let held = (self.detached.enter(), self.charge.take());
                     match self.deadline {
                         None => runtime.spawn(async move {
                             let _ = finish.await;
+                            drop(held);
                         }),
                         Some(deadline) => runtime.spawn(async move {
                             let _ = tokio::time::timeout_at(deadline, finish).await;
+                            drop(held);
                         }),
                     };
                 }

@@ -5,6 +5,7 @@
 use std::convert::Infallible;
 use std::fmt::{self, Display};
 use std::future::Future;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -18,6 +19,7 @@ use tracing::Instrument;
 
 use crate::budget::Charge;
 use crate::callback::CallbackFn;
+use crate::detached::Detached;
 use crate::envelope::WebhookResponse;
 use crate::future::ResponseFuture;
 use crate::run_to_end::{Panicked, RunToEnd};
@@ -85,20 +87,42 @@ impl<S> WebhookService<S> {
         Self::with_scheme(Scheme::Trtc, config, inner)
     }
 
-    /// A service of `scheme` that hands every verified webhook to `inner`. Logs a warning
-    /// for each configured app that has no secret of this scheme (its requests are
-    /// accepted unsigned).
+    /// A service of `scheme` that hands every verified webhook to `inner`.
+    ///
+    /// An app with no secret of `scheme` gets 401
+    /// ([`Rejection::NoSecret`](crate::Rejection::NoSecret)) for every request, unless it
+    /// opted in with [`SdkApp::insecure_accept_unsigned`](crate::SdkApp::insecure_accept_unsigned);
+    /// each app that did is logged once here at WARN.
+    ///
+    /// # Panics
+    ///
+    /// If no app of `config` can be sent a request of `scheme`
+    /// ([`WebhookConfig::accepts`] is false): such a service would refuse everything, a
+    /// configuration mistake that should stop the program at startup (as axum's router
+    /// does for a bad route) rather than show up as 401s. Check `accepts` first to decide
+    /// whether to mount the endpoint at all.
     pub fn with_scheme(scheme: Scheme, config: WebhookConfig, inner: S) -> Self {
+        assert!(
+            config.accepts(scheme),
+            "no SdkApp has a {} secret (SdkApp::{}) or accepts unsigned {} requests \
+             (SdkApp::insecure_accept_unsigned): this endpoint would refuse every request",
+            scheme.as_str(),
+            match scheme {
+                Scheme::Chat => "token",
+                Scheme::Trtc => "trtc_key",
+            },
+            scheme.as_str(),
+        );
         for app in &config.inner.apps {
             let unsigned = match scheme {
-                Scheme::Chat => app.tokens.is_empty(),
-                Scheme::Trtc => app.trtc_keys.is_empty(),
+                Scheme::Chat => app.tokens.is_empty() && app.unsigned_chat,
+                Scheme::Trtc => app.trtc_keys.is_empty() && app.unsigned_trtc,
             };
             if unsigned {
                 tracing::warn!(
                     sdk_app_id = app.id,
                     scheme = scheme.as_str(),
-                    "no secret configured for this scheme: requests for this app are not authenticated"
+                    "insecure_accept_unsigned: requests for this app are not authenticated"
                 );
             }
         }
@@ -152,10 +176,10 @@ impl<S> WebhookService<S> {
         let mut trace = Trace::start(self.scheme, self.config.span_level());
         match scheme::admit(self.scheme, &self.config, head, &mut trace) {
             Ok(admitted) => Ok(Admission {
-                // TRTC bodies are read before they can be verified (or, for an app
-                // without a key, at all): they count against the shared budget.
-                charge: (self.scheme == Scheme::Trtc)
-                    .then(|| Charge::new(self.config.inner.buffer_budget.clone())),
+                // Every body counts against the shared budget from its first byte until
+                // its callback has finished.
+                charge: Some(Charge::new(self.config.inner.buffer_budget.clone())),
+                detached: self.config.inner.detached.clone(),
                 // Only a TRTC service with a freshness window reads the configuration
                 // after the body: the others carry no reference to it.
                 freshness: (self.scheme == Scheme::Trtc
@@ -167,7 +191,11 @@ impl<S> WebhookService<S> {
                 callback_deadline: self.config.callback_deadline(),
                 trace,
             }),
-            Err(rejection) => Err(trace.reject(rejection)),
+            // Refused before its body was read: closing the connection drops the rest.
+            Err(rejection) if rejection == Rejection::MethodNotAllowed => {
+                Err(trace.reject(rejection))
+            }
+            Err(rejection) => Err(crate::envelope::closing(trace.reject(rejection))),
         }
     }
 }
@@ -254,11 +282,12 @@ where
             body,
             trace,
         );
-        // Verified or refused: either way the body no longer counts as unverified.
-        admission.charge = None;
         let webhook = match decoded {
             Ok(webhook) => webhook,
-            Err(rejection) => return trace.reject(rejection),
+            Err(rejection) => {
+                admission.charge = None;
+                return trace.reject(rejection);
+            }
         };
         if crate::trace::lines_enabled() {
             // A failure after the hand-over is logged with the command, and the webhook
@@ -281,6 +310,9 @@ where
                 })
                 .instrument(trace.span().clone()),
             deadline,
+            admission.detached.clone(),
+            // The body stays in memory (in the webhook) until the callback is done.
+            admission.charge.take(),
         );
         (call, deadline)
     };
@@ -356,8 +388,10 @@ pub struct Admission {
     callback_deadline: Option<Duration>,
     /// TRTC with a freshness window: the configuration that checks `CallbackTs`.
     freshness: Option<WebhookConfig>,
-    /// TRTC: the body's bytes charged to the buffer budget until verified.
+    /// The body's bytes, charged to the buffer budget until its callback has finished.
     charge: Option<Charge>,
+    /// The count of callbacks outliving their senders, which this one may join.
+    detached: Arc<Detached>,
     trace: Trace,
 }
 
@@ -379,8 +413,8 @@ impl Admission {
     }
 
     /// Stage 2 of 3, for adapters: read the body from a stream of chunks under the body
-    /// limit and timeout (and, for TRTC, the buffer budget). On failure the finished
-    /// response (413, 408, 400 or 503). A scheme that signs the body (TRTC) verifies it
+    /// limit, the timeout and the buffer budget. On failure the finished response (413,
+    /// 408, 400 or 503). A scheme that signs the body (TRTC) verifies it
     /// in [`WebhookService::dispatch`], whatever the bytes handed there.
     pub async fn read_body<St, D, E>(&mut self, body: St) -> Result<Bytes, WebhookResponse>
     where
@@ -411,13 +445,14 @@ impl Admission {
         };
         if result.is_err() {
             // Refused: these bytes are dropped now. A body read in full stays charged to
-            // the budget until `dispatch` has verified it.
+            // the budget until its callback has finished.
             self.charge = None;
             if let Some(command) = &self.admitted.command {
                 self.trace.note_command(command, false);
             }
         }
-        result.map_err(|rejection| self.trace.reject(rejection))
+        // Refused before the body was read in full: closing the connection drops the rest.
+        result.map_err(|rejection| crate::envelope::closing(self.trace.reject(rejection)))
     }
 
     /// Answer with a rejection instead of dispatching, e.g. when the framework itself

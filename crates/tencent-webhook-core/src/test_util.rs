@@ -431,6 +431,42 @@ impl TrtcTestRequest {
         }
     }
 
+    /// Stamp the current time (Unix milliseconds) into every `"CallbackTs":` number of the
+    /// body, as Tencent does on each attempt, so that a fixed sample passes the freshness
+    /// window that a [`Scheme::Trtc`](crate::Scheme::Trtc) service checks by default. Call
+    /// it before [`key`](Self::key) signs the body (signing happens when the request is
+    /// built, so the order of the calls does not matter).
+    pub fn fresh(self) -> Self {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        self.callback_ts(u64::try_from(now).unwrap_or(u64::MAX))
+    }
+
+    /// Set every `"CallbackTs":` number of the body to `unix_ms` (a body without one is
+    /// left as it is).
+    pub fn callback_ts(mut self, unix_ms: u64) -> Self {
+        let text = String::from_utf8_lossy(&self.body).into_owned();
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        const NAME: &str = "\"CallbackTs\":";
+        while let Some(at) = rest.find(NAME) {
+            let (before, after) = rest.split_at(at + NAME.len());
+            out.push_str(before);
+            let spaces = after.len() - after.trim_start().len();
+            out.push_str(&after[..spaces]);
+            let after = &after[spaces..];
+            let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+            if digits > 0 {
+                out.push_str(&unix_ms.to_string());
+            }
+            rest = &after[digits..];
+        }
+        out.push_str(rest);
+        self.body = Bytes::from(out);
+        self
+    }
+
     /// Sign with this TRTC callback key (adds the `Sign` header).
     pub fn key(mut self, key: impl Into<String>) -> Self {
         self.key = Some(key.into());
@@ -496,6 +532,12 @@ fn lower(name: &'static str) -> &'static str {
         "Sign" => "sign",
         _ => "content-length",
     }
+}
+
+/// Forget the rate limiting of refusal log lines: the next refusal of each class is logged
+/// at WARN again. For tests that count log lines (the limiter is process-wide).
+pub fn reset_log_rate_limits() {
+    crate::trace::reset_rate_limits();
 }
 
 /// A TRTC [`Webhook`] as a [`Scheme::Trtc`](crate::Scheme::Trtc) service would deliver

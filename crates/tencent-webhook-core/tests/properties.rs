@@ -1415,7 +1415,7 @@ fn callback_faults_under_concurrent_load_get_their_answers_by_the_deadline() {
         .unwrap();
     let config = WebhookConfig::builder()
         .app(SdkApp::new(APP).token(TOKEN))
-        .callback_deadline(DEADLINE)
+        .callback_deadline(Some(DEADLINE))
         .clock(|| UNIX_EPOCH + Duration::from_secs(NOW))
         .build()
         .unwrap();

@@ -87,6 +87,8 @@ fn capture<T>(spans: bool, f: impl FnOnce() -> T) -> (T, String) {
 
 /// [`capture`] under a subscriber of `level`.
 fn capture_at<T>(level: tracing::Level, spans: bool, f: impl FnOnce() -> T) -> (T, String) {
+    // Refusal lines are rate-limited process-wide: each capture starts afresh.
+    tencent_webhook_core::test_util::reset_log_rate_limits();
     let out = Capture::default();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(level)
@@ -373,10 +375,10 @@ fn trace_logs_hold_reasons_but_no_tokens_signatures_bodies_or_client_ips() {
         (
             post(
                 &query(APP, CMD, IP_MARKER, &new_sign, NOW),
-                &format!(r#"{{"EventType":"{BODY_MARKER}","EventInfo":{{}}}}"#),
+                &format!(r#"{{"CallbackCommand":"{BODY_MARKER}","EventInfo":{{}}}}"#),
             ),
             StatusCode::BAD_REQUEST,
-            "body does not match the event schema",
+            "body CallbackCommand does not match the query",
         ),
         (
             post(
@@ -671,6 +673,7 @@ fn refusal_lines_name_the_request_when_another_layer_takes_the_span() {
     use tracing_subscriber::{Layer, filter::LevelFilter};
     let _serial = serial();
     let rt = runtime();
+    tencent_webhook_core::test_util::reset_log_rate_limits();
     let out = Capture::default();
     let subscriber = tracing_subscriber::registry()
         .with(
@@ -843,6 +846,8 @@ fn trtc_keys_signatures_and_bodies_stay_out_of_debug_and_logs() {
                 .trtc_key(TRTC_KEY_NEW)
                 .trtc_key(TRTC_KEY_OLD),
         )
+        // The sample's own send time, so that its CallbackTs is fresh.
+        .clock(|| std::time::UNIX_EPOCH + std::time::Duration::from_millis(1687770730166))
         .build()
         .unwrap();
     let bad = WebhookConfig::builder()

@@ -22,7 +22,9 @@ const KEY: &str = "trtcKey123";
 fn config() -> WebhookConfig {
     WebhookConfig::builder()
         .app(SdkApp::new(APP).trtc_key(KEY))
-        .callback_deadline(Duration::from_millis(500))
+        // The sample's own send time, so that its CallbackTs is fresh.
+        .clock(|| std::time::UNIX_EPOCH + Duration::from_millis(1687770730166))
+        .callback_deadline(Some(Duration::from_millis(500)))
         .build()
         .unwrap()
 }
@@ -228,7 +230,7 @@ async fn by_default_an_unreachable_store_fails_trtc_and_delivers_chat() {
 
     let c = calls.clone();
     let chat_config = WebhookConfig::builder()
-        .app(SdkApp::new(APP))
+        .app(SdkApp::new(APP).insecure_accept_unsigned(tencent_webhook_core::Scheme::Chat))
         .build()
         .unwrap();
     let chat = WebhookService::new(
@@ -267,7 +269,7 @@ async fn the_policy_is_configurable_per_scheme() {
     assert_eq!(answer(trtc.oneshot(attempt(0)).await.unwrap()).await.0, 200);
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     let chat_config = WebhookConfig::builder()
-        .app(SdkApp::new(APP))
+        .app(SdkApp::new(APP).insecure_accept_unsigned(tencent_webhook_core::Scheme::Chat))
         .build()
         .unwrap();
     let chat = WebhookService::new(chat_config, layer.layer(inner));
@@ -286,7 +288,7 @@ async fn every_copy_of_a_before_webhook_gets_the_callbacks_decision() {
     let calls = Arc::new(AtomicUsize::new(0));
     let c = calls.clone();
     let chat_config = WebhookConfig::builder()
-        .app(SdkApp::new(APP))
+        .app(SdkApp::new(APP).insecure_accept_unsigned(tencent_webhook_core::Scheme::Chat))
         .build()
         .unwrap();
     let chat = WebhookService::new(
@@ -318,6 +320,8 @@ async fn a_callback_that_outlives_its_lease_is_cancelled_and_its_claim_released(
     // No callback deadline here: only the lease bounds the call.
     let config = WebhookConfig::builder()
         .app(SdkApp::new(APP).trtc_key(KEY))
+        // The sample's own send time, so that its CallbackTs is fresh.
+        .clock(|| std::time::UNIX_EPOCH + Duration::from_millis(1687770730166))
         .build()
         .unwrap();
     let inner = service_fn(move |_hook: Webhook| {

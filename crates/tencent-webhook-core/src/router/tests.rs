@@ -243,6 +243,7 @@ async fn on_the_trtc_scheme_the_router_routes_trtc_events() {
         samples::trtc::RECORDING_UPLOAD_STOPPED,
     ] {
         let request = TrtcTestRequest::new(APP, body)
+            .callback_ts(NOW * 1000)
             .key("trtcKey123")
             .into_request();
         let response = service.clone().oneshot(request).await.unwrap();

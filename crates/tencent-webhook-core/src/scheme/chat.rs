@@ -32,7 +32,12 @@ pub(super) fn admit(
         }
         let app = config.app(app_id).ok_or(Rejection::UnknownApp)?;
         if app.tokens.is_empty() {
-            return Ok(None);
+            // Fail closed: unsigned only where the app opted in by name.
+            return if app.unsigned_chat {
+                Ok(None)
+            } else {
+                Err(Rejection::NoSecret)
+            };
         }
         let (Some(sign), Some(time)) = (query.sign.as_deref(), query.request_time.as_deref())
         else {

@@ -86,13 +86,28 @@ pub(crate) fn admit(
         Scheme::Chat => chat::admit(config, head.query(), trace)?,
         Scheme::Trtc => trtc::admit(config, head, trace)?,
     };
-    if let Some(len) = content_length(head)
-        && len > scheme.body_limit(config) as u64
+    // Before any byte of the body is read: a body over the limit (413), one that cannot
+    // fit in what is left of the buffer budget (503), or no room for another callback
+    // that may outlive its sender (503).
+    let expected = content_length(head);
+    let refused = if expected.is_some_and(|len| len > scheme.body_limit(config) as u64) {
+        Some(Rejection::BodyTooLarge)
+    } else if !config
+        .inner
+        .buffer_budget
+        .fits(expected.map_or(0, |len| len as usize))
     {
+        Some(Rejection::BufferBudgetExhausted)
+    } else if !config.inner.detached.has_room() {
+        Some(Rejection::TooManyDetachedCallbacks)
+    } else {
+        None
+    };
+    if let Some(rejection) = refused {
         if let Some(command) = &admitted.command {
             trace.note_command(command, false);
         }
-        return Err(Rejection::BodyTooLarge);
+        return Err(rejection);
     }
     Ok(admitted)
 }

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use super::{Admitted, content_length, header_str, parse_app_id};
+use super::{Admitted, header_str, parse_app_id};
 use crate::trace::Trace;
 use crate::trtc_signature::SignedBody;
 use crate::{HeaderValues, Rejection, RequestHead, WebhookConfig};
@@ -24,21 +24,15 @@ pub(super) fn admit(
     let app = config.app(app_id).ok_or(Rejection::UnknownApp)?;
     let sign = single(head.header("sign"), "Sign")?;
     let signed_body = if app.trtc_keys.is_empty() {
+        // Fail closed: unsigned only where the app opted in by name.
+        if !app.unsigned_trtc {
+            return Err(Rejection::NoSecret);
+        }
         None
     } else {
         let sign = sign.ok_or(Rejection::MissingSignHeader)?;
         Some(SignedBody::new(app.trtc_keys.clone(), sign))
     };
-    // Refuse before reading a body over the limit (413), or one that cannot fit in what
-    // is left of the budget (503, retried).
-    let expected = content_length(head).unwrap_or(0);
-    let expected = usize::try_from(expected).unwrap_or(usize::MAX);
-    if expected > config.trtc_body_limit() {
-        return Err(Rejection::BodyTooLarge);
-    }
-    if !config.inner.buffer_budget.fits(expected) {
-        return Err(Rejection::BufferBudgetExhausted);
-    }
     Ok(Admitted {
         sdk_app_id: app_id,
         command: None,
@@ -57,16 +51,17 @@ fn single<'a>(values: HeaderValues<'a>, name: &'static str) -> Result<Option<&'a
     Ok(values.first().filter(|v| !v.is_empty()))
 }
 
-/// With a freshness window configured, a TRTC body's `CallbackTs` (Unix milliseconds,
-/// covered by the signature) must be present and within the window of now.
+/// With a freshness window configured (the default), a TRTC body's `CallbackTs` (Unix
+/// milliseconds, covered by the signature), when present, must be within the window of
+/// now. A verified body without one is delivered: Tencent always sends it, and nobody can
+/// remove it from a signed body.
 pub(crate) fn check_freshness(
     config: &WebhookConfig,
     callback_ts: Option<u64>,
 ) -> Result<(), Rejection> {
-    let Some(window) = config.trtc_freshness_window() else {
+    let (Some(window), Some(ts)) = (config.trtc_freshness_window(), callback_ts) else {
         return Ok(());
     };
-    let ts = callback_ts.ok_or(Rejection::StaleCallbackTs)?;
     let now = config
         .now()
         .duration_since(UNIX_EPOCH)
