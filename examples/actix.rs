@@ -4,7 +4,7 @@
 //! (TENCENT_SDKAPPID, TENCENT_CALLBACK_TOKEN, TRTC_CALLBACK_KEY, LISTEN_ADDR).
 
 use actix_web::{App, HttpServer, web};
-use tencent_webhook::WebhookService;
+use tencent_webhook::Scheme;
 use tencent_webhook_examples::{AppState, Settings, TRTC_PATH, WEBHOOK_PATH};
 
 async fn health(state: web::Data<AppState>) -> String {
@@ -22,8 +22,9 @@ async fn main() -> std::io::Result<()> {
     let config = settings.webhook_config();
     // With REDIS_URL set: Redis dedupe, the durable hand-off and a worker (examples/common/replicas.rs).
     let inbox = tencent_webhook_examples::replicas::inbox(on_webhook);
-    let webhook = WebhookService::new(config.clone(), inbox.clone());
-    let trtc = WebhookService::trtc(config, inbox);
+    // Each endpoint only where a secret (or the unsigned demo) lets it accept anything.
+    let webhook = Settings::endpoint(&config, Scheme::Chat, inbox.clone());
+    let trtc = Settings::endpoint(&config, Scheme::Trtc, inbox);
 
     let listener = std::net::TcpListener::bind(settings.listen)?;
     settings.announce(listener.local_addr()?);
@@ -32,11 +33,17 @@ async fn main() -> std::io::Result<()> {
         App::new()
             .app_data(state.clone())
             .route("/healthz", web::get().to(health))
-            .service(tencent_webhook::actix::webhook(
-                WEBHOOK_PATH,
-                webhook.clone(),
-            ))
-            .service(tencent_webhook::actix::webhook(TRTC_PATH, trtc.clone()))
+            .configure(|cfg| {
+                if let Some(webhook) = &webhook {
+                    cfg.service(tencent_webhook::actix::webhook(
+                        WEBHOOK_PATH,
+                        webhook.clone(),
+                    ));
+                }
+                if let Some(trtc) = &trtc {
+                    cfg.service(tencent_webhook::actix::webhook(TRTC_PATH, trtc.clone()));
+                }
+            })
     })
     .listen(listener)?
     .run()

@@ -6,7 +6,7 @@
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use tencent_webhook::WebhookService;
+use tencent_webhook::Scheme;
 use tencent_webhook::axum::WebhookRouterExt;
 use tencent_webhook_examples::{AppState, Settings, TRTC_PATH, WEBHOOK_PATH};
 
@@ -21,17 +21,22 @@ async fn main() -> std::io::Result<()> {
     let config = settings.webhook_config();
     // With REDIS_URL set: Redis dedupe, the durable hand-off and a worker (examples/common/replicas.rs).
     let inbox = tencent_webhook_examples::replicas::inbox(on_webhook);
-    let webhook = WebhookService::new(config.clone(), inbox.clone());
-    let trtc = WebhookService::trtc(config, inbox);
+    // Each endpoint only where a secret (or the unsigned demo) lets it accept anything.
+    let webhook = Settings::endpoint(&config, Scheme::Chat, inbox.clone());
+    let trtc = Settings::endpoint(&config, Scheme::Trtc, inbox);
 
-    let app = Router::new()
+    let mut app = Router::new()
         .route(
             "/healthz",
             get(|State(state): State<AppState>| async move { state.health() }),
         )
-        .with_state(state)
-        .tencent_webhook(WEBHOOK_PATH, webhook)
-        .tencent_webhook(TRTC_PATH, trtc);
+        .with_state(state);
+    if let Some(webhook) = webhook {
+        app = app.tencent_webhook(WEBHOOK_PATH, webhook);
+    }
+    if let Some(trtc) = trtc {
+        app = app.tencent_webhook(TRTC_PATH, trtc);
+    }
 
     let listener = tokio::net::TcpListener::bind(settings.listen).await?;
     settings.announce(listener.local_addr()?);

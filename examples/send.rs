@@ -50,6 +50,11 @@ struct Args {
     platform: String,
     /// `Some(key or None)` for a TRTC callback.
     trtc: Option<Option<String>>,
+    /// A TRTC sample: stamp the current time into its `CallbackTs` before signing, as
+    /// Tencent does on every attempt (the receiver refuses a stale one by default).
+    fresh: bool,
+    /// Tencent's documented signature vector, sent exactly as documented (2022).
+    doc_vector: bool,
     verbose: bool,
 }
 
@@ -133,6 +138,8 @@ fn parse_args() -> Result<Args, String> {
     }
     let path = if trtc { TRTC_PATH } else { WEBHOOK_PATH };
     let url = url.unwrap_or_else(|| format!("http://{DEFAULT_LISTEN_ADDR}{path}"));
+    let mut fresh = false;
+    let mut doc_vector = false;
     let (command, body) = match (file, trtc) {
         (Some(path), _) => {
             let body = std::fs::read(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
@@ -147,6 +154,9 @@ fn parse_args() -> Result<Args, String> {
             let body = samples::trtc::by_name(&event).ok_or_else(|| {
                 format!("unknown TRTC event {event}; --trtc --list shows the samples")
             })?;
+            // Every sample but Tencent's own signature vector is sent as of now.
+            doc_vector = event == "doc-vector";
+            fresh = !doc_vector;
             (String::new(), Bytes::from_static(body.as_bytes()))
         }
         (None, false) => {
@@ -170,6 +180,8 @@ fn parse_args() -> Result<Args, String> {
         client_ip,
         platform,
         trtc: trtc.then_some(key),
+        fresh,
+        doc_vector,
         verbose,
     })
 }
@@ -232,6 +244,16 @@ async fn send(args: Args) -> Result<bool, String> {
     println!("HTTP {}", status.as_u16());
     println!("{}", String::from_utf8_lossy(&bytes));
     let answer = serde_json::from_slice::<serde_json::Value>(&bytes).ok();
+    if args.doc_vector && status == 401 && answer.as_ref().is_some_and(|v| v["code"] == 40106) {
+        // The expected answer: the signature is Tencent's own and verified, but its
+        // CallbackTs is from 2022 and the receiver refuses callbacks older than its
+        // freshness window (5 minutes by default), as it should refuse a replay.
+        println!(
+            "as expected: Tencent's documented vector verified, then was refused as stale \
+             (CallbackTs 1664209748188 is from 2022, outside the receiver's freshness window)"
+        );
+        return Ok(true);
+    }
     let ok = status == 200
         && match &args.trtc {
             Some(_) => answer.is_some_and(|v| v["code"] == 0),
@@ -248,6 +270,9 @@ fn trtc_request(
     authority: &str,
 ) -> Result<Request<Full<Bytes>>, String> {
     let mut request = TrtcTestRequest::new(args.app, args.body.clone()).path(path);
+    if args.fresh {
+        request = request.fresh();
+    }
     if let Some(key) = key {
         request = request.key(key);
     }

@@ -71,7 +71,7 @@ async fn redis_down_fails_trtc_so_it_retries_and_hands_chat_to_the_fallback() {
         async { Ack::ok() }
     });
     let chat_config = WebhookConfig::builder()
-        .app(SdkApp::new(APP))
+        .app(SdkApp::new(APP).insecure_accept_unsigned(tencent_webhook::Scheme::Chat))
         .build()
         .unwrap();
     let chat = WebhookService::new(chat_config, chat_sink);

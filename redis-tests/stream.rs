@@ -314,7 +314,10 @@ async fn a_before_webhook_is_answered_inline_by_the_fallback_or_rejected_and_nev
     let server = redis_or_skip!(Persistence::None);
     let conn = connect(&server.client(), Duration::from_secs(1)).unwrap();
     let chat_config = WebhookConfig::builder()
-        .app(SdkApp::new(tencent_webhook_redis_tests::APP))
+        .app(
+            SdkApp::new(tencent_webhook_redis_tests::APP)
+                .insecure_accept_unsigned(tencent_webhook::Scheme::Chat),
+        )
         .build()
         .unwrap();
     let gift = || {

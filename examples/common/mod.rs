@@ -2,10 +2,12 @@
 //! implies, and the one-line description of a delivered event.
 //!
 //! The contract (the same for `axum`, `actix` and `warp`):
-//! - `TENCENT_SDKAPPID` (default `1400000000`), `TENCENT_CALLBACK_TOKEN` (optional: when
-//!   set, the Chat webhook's `Sign` is required), `TRTC_CALLBACK_KEY` (optional: when set,
-//!   the TRTC callback's `Sign` header is required), `LISTEN_ADDR` (default
-//!   `127.0.0.1:8080`);
+//! - `TENCENT_SDKAPPID` (default `1400000000`), `TENCENT_CALLBACK_TOKEN` (the Chat
+//!   webhook's `Sign` is required), `TRTC_CALLBACK_KEY` (the TRTC callback's `Sign` header is
+//!   required), `LISTEN_ADDR` (default `127.0.0.1:8080`). With neither secret set, both
+//!   endpoints accept unsigned requests (a local demo: the startup lines say "unsigned");
+//!   with only one set, the other endpoint is not mounted at all (the framework answers
+//!   404), since it could authenticate nothing; with both, both verify;
 //! - prints `listening on http://ADDR` when ready;
 //! - `POST /tencent/callback` is the Chat / TUILiveKit webhook, `POST /trtc/callback` the
 //!   TRTC console event callback (one callback serves both), `GET /healthz` the app's own
@@ -24,7 +26,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use tencent_webhook::{
     Ack, BeforeSendGift, BeforeSendMsg, Event, GiftReply, MessageEdit, MessageReply, MsgElement,
-    SdkApp, Webhook, WebhookConfig,
+    Scheme, SdkApp, Webhook, WebhookConfig, WebhookService,
 };
 
 /// Where the examples mount the Chat / TUILiveKit webhook.
@@ -91,23 +93,43 @@ impl Settings {
         if let Some(key) = &self.trtc_key {
             app = app.trtc_key(key.clone());
         }
+        if self.token.is_none() && self.trtc_key.is_none() {
+            // The local demo: no secret at all, so say by name that anything goes.
+            app = app
+                .insecure_accept_unsigned(Scheme::Chat)
+                .insecure_accept_unsigned(Scheme::Trtc);
+        }
         WebhookConfig::builder()
             .app(app)
             .build()
             .unwrap_or_else(|e| die(&format!("invalid webhook configuration: {e}")))
     }
 
+    /// The endpoint of `scheme` built on `config` with `inner`, or `None` when the
+    /// configuration accepts no request of that scheme (only the other scheme's secret is
+    /// set): that endpoint is not mounted.
+    pub fn endpoint<S>(
+        config: &WebhookConfig,
+        scheme: Scheme,
+        inner: S,
+    ) -> Option<WebhookService<S>> {
+        config
+            .accepts(scheme)
+            .then(|| WebhookService::with_scheme(scheme, config.clone(), inner))
+    }
+
     /// The lines printed once the server is ready.
     pub fn announce(&self, local: SocketAddr) {
-        let auth = if self.token.is_some() {
-            "Sign required"
-        } else {
-            "no callback token: unsigned"
+        let unsigned = self.token.is_none() && self.trtc_key.is_none();
+        let auth = match (&self.token, unsigned) {
+            (Some(_), _) => "Sign required",
+            (None, true) => "no callback token: unsigned",
+            (None, false) => "not mounted: set TENCENT_CALLBACK_TOKEN to verify it",
         };
-        let trtc_auth = if self.trtc_key.is_some() {
-            "Sign header required"
-        } else {
-            "no callback key: unsigned"
+        let trtc_auth = match (&self.trtc_key, unsigned) {
+            (Some(_), _) => "Sign header required",
+            (None, true) => "no callback key: unsigned",
+            (None, false) => "not mounted: set TRTC_CALLBACK_KEY to verify it",
         };
         println!("listening on http://{local}");
         println!(

@@ -269,11 +269,15 @@ pub const APP: u64 = 1400000000;
 pub const KEY: &str = "replicaKey42";
 
 /// The body of TRTC event `n` (a user entering a room) as delivery attempt `attempt` sends
-/// it: attempts differ only in `CallbackTs`, so they share one idempotency key.
+/// it: attempts differ only in `CallbackTs` (stamped now, as Tencent stamps each attempt,
+/// so that it passes the receiver's freshness window), so they share one idempotency key.
 pub fn event(n: u64, attempt: u64) -> String {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
     format!(
         r#"{{"EventGroupId":1,"EventType":103,"CallbackTs":{},"EventInfo":{{"RoomId":"room-{}","EventTs":1687770730,"EventMsTs":1687770730160,"UserId":"user-{n}","Role":20}}}}"#,
-        1687770730166 + attempt,
+        now_ms + attempt,
         n % 7,
     )
 }
