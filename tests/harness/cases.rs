@@ -152,6 +152,42 @@ pub async fn unsigned_app_is_accepted<A: Adapter>() {
     assert_eq!(server.probe.count(), 1);
 }
 
+/// Secure by default: an app with no secret of a scheme gets none of its requests through,
+/// unsigned or signed with the other scheme's secret, on either endpoint (401, 40107), and
+/// nothing is delivered.
+pub async fn an_app_without_a_secret_of_the_scheme_is_401<A: Adapter>() {
+    use super::trtc_cases::{assert_trtc_rejected, trtc_raw};
+    use super::{CHAT_ONLY_APP, TRTC_KEY, TRTC_ONLY_APP, TRTC_PATH};
+    use tencent_webhook::test_util::{TrtcTestRequest, samples::trtc};
+    let server = Server::start::<A>();
+    for req in [
+        TestRequest::recording(TRTC_ONLY_APP).path(WEBHOOK_PATH),
+        TestRequest::recording(TRTC_ONLY_APP)
+            .token(TOKEN)
+            .path(WEBHOOK_PATH),
+    ] {
+        let response = client::roundtrip(server.addr, &raw(&req)).await;
+        assert_rejected(&response, Rejection::NoSecret, A::NAME);
+    }
+    for req in [
+        TrtcTestRequest::new(CHAT_ONLY_APP, trtc::USER_ENTERED).path(TRTC_PATH),
+        TrtcTestRequest::new(CHAT_ONLY_APP, trtc::USER_ENTERED)
+            .key(TRTC_KEY)
+            .path(TRTC_PATH),
+    ] {
+        let response = client::roundtrip(server.addr, &trtc_raw(&req)).await;
+        assert_trtc_rejected(&response, Rejection::NoSecret, A::NAME);
+    }
+    assert_eq!(server.probe.count(), 0, "{}: nothing delivered", A::NAME);
+    // The same apps' own scheme goes through.
+    let req = TestRequest::recording(CHAT_ONLY_APP)
+        .token(TOKEN)
+        .path(WEBHOOK_PATH);
+    let response = client::roundtrip(server.addr, &raw(&req)).await;
+    assert_envelope(&response, 200, OK_BODY, A::NAME);
+    assert_eq!(server.probe.count(), 1, "{}", A::NAME);
+}
+
 pub async fn callback_failure_is_200_fail<A: Adapter>() {
     let server = Server::start::<A>();
     let req = seed().client_ip(Some("fail"));

@@ -36,6 +36,7 @@ macro_rules! conformance_suite {
             recording_under_every_name,
             unknown_command_is_delivered,
             unsigned_app_is_accepted,
+            an_app_without_a_secret_of_the_scheme_is_401,
             callback_failure_is_200_fail,
             malformed_requests_are_400,
             signature_problems_are_401,
@@ -136,8 +137,13 @@ pub const TOKEN: &str = "suite-token";
 /// key of its PHP/Go sample as a second key (as during a key rotation).
 pub const TRTC_KEY: &str = samples::trtc::DOC_KEY;
 pub const TRTC_ROTATED_KEY: &str = samples::trtc::SAMPLE_KEY;
-/// An app with no callback token and no TRTC key.
+/// An app with no callback token and no TRTC key, that opted in to unsigned requests of
+/// both schemes by name.
 pub const UNSIGNED_APP: u64 = 1400000001;
+/// An app with a callback token only: its TRTC callbacks cannot be verified.
+pub const CHAT_ONLY_APP: u64 = 1400000002;
+/// An app with a TRTC key only: its Chat webhooks cannot be verified.
+pub const TRTC_ONLY_APP: u64 = 1400000003;
 /// The suite's body limit.
 pub const BODY_LIMIT: usize = 4096;
 /// The suite's TRTC body limit (the core's default, set explicitly; larger than
@@ -274,6 +280,8 @@ pub fn suite_config() -> tencent_webhook::WebhookConfigBuilder {
                 .trtc_key(TRTC_KEY)
                 .trtc_key(TRTC_ROTATED_KEY),
         )
+        .app(SdkApp::new(CHAT_ONLY_APP).token(TOKEN))
+        .app(SdkApp::new(TRTC_ONLY_APP).trtc_key(TRTC_KEY))
         .app(
             SdkApp::new(UNSIGNED_APP)
                 .insecure_accept_unsigned(tencent_webhook::Scheme::Chat)

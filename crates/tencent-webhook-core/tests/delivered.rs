@@ -409,6 +409,106 @@ proptest! {
     }
 }
 
+/// Through the service, signed as Tencent signs: whatever object body a typed Chat command
+/// or a TRTC callback of any group carries, the answer is 200 and the callback saw it
+/// (unless the body's own `CallbackCommand` contradicts the query's: 400, 40007).
+mod through_the_service {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, UNIX_EPOCH};
+    use tencent_webhook_core::test_util::{TestRequest, TrtcTestRequest};
+    use tencent_webhook_core::{Ack, SdkApp, WebhookConfig, WebhookService};
+    use tower::ServiceExt;
+
+    const TOKEN: &str = "delivered-token";
+    const KEY: &str = "deliveredKey1";
+    /// The time the requests are signed at and the services' clock.
+    const NOW: u64 = 1_700_000_000;
+
+    fn services() -> (
+        WebhookService<
+            impl Clone
+            + tower::Service<
+                Webhook,
+                Response = Ack,
+                Error = std::convert::Infallible,
+                Future = impl Send,
+            > + Send
+            + Sync,
+        >,
+        WebhookService<
+            impl Clone
+            + tower::Service<
+                Webhook,
+                Response = Ack,
+                Error = std::convert::Infallible,
+                Future = impl Send,
+            > + Send
+            + Sync,
+        >,
+        Arc<AtomicUsize>,
+    ) {
+        let config = WebhookConfig::builder()
+            .app(SdkApp::new(APP).token(TOKEN).trtc_key(KEY))
+            .clock(|| UNIX_EPOCH + Duration::from_secs(NOW))
+            .build()
+            .unwrap();
+        let seen = Arc::new(AtomicUsize::new(0));
+        let (a, b) = (seen.clone(), seen.clone());
+        let chat = WebhookService::from_fn(config.clone(), move |_hook: Webhook| {
+            a.fetch_add(1, Ordering::SeqCst);
+            async { Ack::ok() }
+        });
+        let trtc = WebhookService::trtc_from_fn(config, move |_hook: Webhook| {
+            b.fetch_add(1, Ordering::SeqCst);
+            async { Ack::ok() }
+        });
+        (chat, trtc, seen)
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: config().cases.min(128), ..config() })]
+
+        #[test]
+        fn every_signed_object_is_answered_200_and_delivered(
+            cmd in select(command::TYPED.as_slice()),
+            mut body in object(),
+            group in select(&[1i64, 2, 3, 8, 9][..]),
+            event_type in select(NUMBERS),
+            info in object(),
+        ) {
+            let rt = runtime();
+            let (chat, trtc, seen) = services();
+            body.remove("CallbackCommand");
+            let chat_body = serde_json::to_vec(&body).unwrap();
+            let request = TestRequest::new(APP, cmd, chat_body)
+                .token(TOKEN)
+                .request_time(NOW)
+                .into_request();
+            let response = rt.block_on(chat.oneshot(request)).unwrap();
+            prop_assert_eq!(response.status(), 200, "{}: {}", cmd, Value::Object(body.clone()));
+            body.insert("EventGroupId".into(), group.into());
+            body.insert("EventType".into(), event_type.into());
+            body.insert("EventInfo".into(), Value::Object(info));
+            body.insert("CallbackTs".into(), (NOW * 1000).into());
+            let request = TrtcTestRequest::new(APP, serde_json::to_vec(&body).unwrap())
+                .key(KEY)
+                .into_request();
+            let response = rt.block_on(trtc.oneshot(request)).unwrap();
+            prop_assert_eq!(response.status(), 200, "{}", Value::Object(body.clone()));
+            prop_assert_eq!(seen.load(Ordering::SeqCst), 2);
+        }
+    }
+}
+
 /// The cases of the brief, one by one: each mistyped field reads as absent and the body
 /// is kept.
 #[test]
