@@ -426,6 +426,10 @@ mod through_the_service {
     /// The time the requests are signed at and the services' clock.
     const NOW: u64 = 1_700_000_000;
 
+    #[allow(
+        clippy::type_complexity,
+        reason = "two closures' services, named only by what they implement"
+    )]
     fn services() -> (
         WebhookService<
             impl Clone
