@@ -47,7 +47,7 @@ macro_rules! conformance_suite {
             contenttype_not_json_is_415,
             panic_is_500_and_serving_continues,
             slow_callback_is_503,
-            detached_callbacks_are_capped,
+            running_callbacks_are_capped,
             keep_alive_serves_many_requests_on_one_connection,
             refusals_with_unread_bodies_keep_connections_in_step,
             concurrent_events_are_each_delivered_once,

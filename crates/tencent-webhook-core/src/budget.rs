@@ -77,6 +77,16 @@ impl Charge {
         }
     }
 
+    /// Charge `n` more bytes whatever the budget has left: for memory already held (a JSON
+    /// tree a decoded event keeps), which refusing would not give back. New requests are
+    /// refused while the budget is over its limit.
+    pub(crate) fn force_add(&mut self, n: usize) {
+        if n > 0 {
+            self.budget.in_use.fetch_add(n, Ordering::AcqRel);
+            self.bytes += n;
+        }
+    }
+
     /// The bytes this request has charged.
     #[cfg(test)]
     pub(crate) fn bytes(&self) -> usize {

@@ -8,7 +8,7 @@ use tracing::Level;
 
 use crate::Scheme;
 use crate::budget::BufferBudget;
-use crate::detached::Detached;
+use crate::callbacks::Callbacks;
 use crate::signature::{CallbackToken, TOKEN_LEN};
 use crate::trtc_signature::{self, TrtcKey};
 
@@ -35,8 +35,9 @@ pub const DEFAULT_TRTC_FRESHNESS_WINDOW: Duration = Duration::from_secs(5 * 60);
 /// in the background, and stays below a dedupe lease of 30 s or more, so a retry is never
 /// processed while the first attempt still runs.
 pub const DEFAULT_CALLBACK_DEADLINE: Duration = Duration::from_secs(25);
-/// Default cap on callbacks still running after their senders hung up: 1,024.
-pub const DEFAULT_MAX_DETACHED_CALLBACKS: usize = 1024;
+/// Default cap on callbacks running at once, those still running after their senders hung
+/// up included: 1,024.
+pub const DEFAULT_MAX_RUNNING_CALLBACKS: usize = 1024;
 /// Default time allowed for the whole body to arrive once the headers are in: 5 s.
 /// Tencent's own sender gives up after 2 s (Chat) or 5 s (TRTC), so a slower body is not
 /// from Tencent.
@@ -197,9 +198,9 @@ pub enum ConfigError {
     /// refuse everything.
     #[error("body timeout, callback deadline and freshness window must be longer than zero")]
     ZeroDuration,
-    /// The cap on detached callbacks is zero, which would refuse everything.
-    #[error("max_detached_callbacks must be at least 1")]
-    ZeroDetachedCallbacks,
+    /// The cap on running callbacks is zero, which would refuse everything.
+    #[error("max_running_callbacks must be at least 1")]
+    ZeroRunningCallbacks,
 }
 
 #[derive(Debug)]
@@ -231,7 +232,7 @@ pub(crate) struct ConfigInner {
     pub(crate) trtc_freshness_window: Option<Duration>,
     pub(crate) body_timeout: Option<Duration>,
     pub(crate) callback_deadline: Option<Duration>,
-    pub(crate) detached: Arc<Detached>,
+    pub(crate) callbacks: Arc<Callbacks>,
     pub(crate) span_level: Level,
     pub(crate) clock: Arc<dyn Clock>,
 }
@@ -286,14 +287,22 @@ impl WebhookConfig {
         self.inner.buffer_budget.in_use()
     }
 
-    /// The most callbacks that may run on after their senders hung up.
-    pub fn max_detached_callbacks(&self) -> usize {
-        self.inner.detached.limit()
+    /// The most callbacks that may run at once (see
+    /// [`WebhookConfigBuilder::max_running_callbacks`]).
+    pub fn max_running_callbacks(&self) -> usize {
+        self.inner.callbacks.limit()
     }
 
-    /// Callbacks running right now after their senders hung up (a gauge for metrics).
+    /// Callbacks running right now, inline or after their senders hung up, across every
+    /// service built from this configuration (a gauge for metrics).
+    pub fn running_callbacks(&self) -> usize {
+        self.inner.callbacks.running()
+    }
+
+    /// Of the [`running_callbacks`](Self::running_callbacks), those whose senders hung up
+    /// (a gauge for metrics).
     pub fn detached_callbacks(&self) -> usize {
-        self.inner.detached.running()
+        self.inner.callbacks.detached()
     }
 
     /// Whether any configured app can be sent a request of `scheme`: it has a secret of
@@ -381,7 +390,7 @@ impl fmt::Debug for WebhookConfig {
             .field("trtc_freshness_window", &self.inner.trtc_freshness_window)
             .field("body_timeout", &self.inner.body_timeout)
             .field("callback_deadline", &self.inner.callback_deadline)
-            .field("max_detached_callbacks", &self.inner.detached.limit())
+            .field("max_running_callbacks", &self.inner.callbacks.limit())
             .field("span_level", &self.inner.span_level)
             .finish_non_exhaustive()
     }
@@ -398,7 +407,7 @@ pub struct WebhookConfigBuilder {
     trtc_freshness_window: Option<Duration>,
     body_timeout: Option<Duration>,
     callback_deadline: Option<Duration>,
-    max_detached_callbacks: usize,
+    max_running_callbacks: usize,
     span_level: Level,
     clock: Option<ClockDebug>,
 }
@@ -422,7 +431,7 @@ impl Default for WebhookConfigBuilder {
             trtc_freshness_window: Some(DEFAULT_TRTC_FRESHNESS_WINDOW),
             body_timeout: Some(DEFAULT_BODY_TIMEOUT),
             callback_deadline: Some(DEFAULT_CALLBACK_DEADLINE),
-            max_detached_callbacks: DEFAULT_MAX_DETACHED_CALLBACKS,
+            max_running_callbacks: DEFAULT_MAX_RUNNING_CALLBACKS,
             span_level: DEFAULT_SPAN_LEVEL,
             clock: None,
         }
@@ -498,7 +507,7 @@ impl WebhookConfigBuilder {
     /// How long the callback may run; past it the callback is cancelled and the request
     /// answered 503; `None` for no limit. A callback whose sender hung up is finished in
     /// the background, up to the deadline (and counts against
-    /// [`max_detached_callbacks`](Self::max_detached_callbacks)). Default
+    /// [`max_running_callbacks`](Self::max_running_callbacks)). Default
     /// [`DEFAULT_CALLBACK_DEADLINE`] (25 s): below a dedupe lease of 30 s, so a retry is not
     /// handled while the first attempt still runs. Tencent waits 2 s for Chat/Live webhooks,
     /// so a deadline a little under that turns a slow callback into a clear FAIL instead of
@@ -510,14 +519,18 @@ impl WebhookConfigBuilder {
         self
     }
 
-    /// The most callbacks that may keep running after their senders hung up (a callback
-    /// is never cancelled because its sender went away, only by the deadline). At the cap,
-    /// new requests are answered 503
-    /// ([`TooManyDetachedCallbacks`](crate::Rejection::TooManyDetachedCallbacks)) before
-    /// their body is read, rather than cancelling running ones. Default
-    /// [`DEFAULT_MAX_DETACHED_CALLBACKS`] (1,024).
-    pub fn max_detached_callbacks(mut self, callbacks: usize) -> Self {
-        self.max_detached_callbacks = callbacks;
+    /// The most callbacks that may run at once, across every service built from this
+    /// configuration. A callback is never cancelled because its sender went away (only by
+    /// the deadline): it keeps its place until it ends, so this also bounds the callbacks
+    /// running on after their senders hung up, which would otherwise grow without limit
+    /// under a sender that connects, sends and hangs up again and again. At the cap, new
+    /// requests are answered 503
+    /// ([`TooManyCallbacks`](crate::Rejection::TooManyCallbacks)), before their body is read
+    /// (or, when the last place was taken while it was read, just before the callback),
+    /// rather than cancelling running ones. Default [`DEFAULT_MAX_RUNNING_CALLBACKS`]
+    /// (1,024).
+    pub fn max_running_callbacks(mut self, callbacks: usize) -> Self {
+        self.max_running_callbacks = callbacks;
         self
     }
 
@@ -550,8 +563,8 @@ impl WebhookConfigBuilder {
         if self.apps.is_empty() {
             return Err(ConfigError::NoApps);
         }
-        if self.max_detached_callbacks == 0 {
-            return Err(ConfigError::ZeroDetachedCallbacks);
+        if self.max_running_callbacks == 0 {
+            return Err(ConfigError::ZeroRunningCallbacks);
         }
         if self.body_limit == 0 || self.trtc_body_limit == 0 || self.buffer_budget == 0 {
             return Err(ConfigError::ZeroBodyLimit);
@@ -606,7 +619,7 @@ impl WebhookConfigBuilder {
                 trtc_freshness_window: self.trtc_freshness_window,
                 body_timeout: self.body_timeout,
                 callback_deadline: self.callback_deadline,
-                detached: Arc::new(Detached::new(self.max_detached_callbacks)),
+                callbacks: Arc::new(Callbacks::new(self.max_running_callbacks)),
                 span_level: self.span_level,
                 clock: self
                     .clock
@@ -710,7 +723,8 @@ mod tests {
         assert_eq!(c.trtc_freshness_window(), Some(Duration::from_secs(300)));
         assert_eq!(c.body_timeout(), Some(Duration::from_secs(5)));
         assert_eq!(c.callback_deadline(), Some(Duration::from_secs(25)));
-        assert_eq!(c.max_detached_callbacks(), 1024);
+        assert_eq!(c.max_running_callbacks(), 1024);
+        assert_eq!(c.running_callbacks(), 0);
         assert_eq!(c.detached_callbacks(), 0);
         assert_eq!(c.app_ids().collect::<Vec<_>>(), vec![1]);
     }
@@ -771,9 +785,9 @@ mod tests {
         }
         let zero = WebhookConfig::builder()
             .app(SdkApp::new(1).token("t"))
-            .max_detached_callbacks(0)
+            .max_running_callbacks(0)
             .build();
-        assert_eq!(zero.unwrap_err(), ConfigError::ZeroDetachedCallbacks);
+        assert_eq!(zero.unwrap_err(), ConfigError::ZeroRunningCallbacks);
         let off = WebhookConfig::builder()
             .app(SdkApp::new(1).token("t"))
             .trtc_freshness_window(None)

@@ -126,12 +126,15 @@ impl Webhook {
         mut context: WebhookContext,
     ) -> Result<(Webhook, Option<u64>), (Rejection, WebhookContext)> {
         let (event, callback_ts) = match context.scheme {
-            Scheme::Chat => match event::parse(&context.command, &context.raw_body) {
-                Ok(event) => (event, None),
-                Err(rejection) => return Err((rejection, context)),
-            },
+            Scheme::Chat => {
+                let command = &context.command;
+                match event::with_repair(&context.raw_body, |b| event::parse(command, b)) {
+                    Ok(event) => (event, None),
+                    Err(rejection) => return Err((rejection, context)),
+                }
+            }
             Scheme::Trtc => {
-                let decoded = match event::parse_trtc(&context.raw_body) {
+                let decoded = match event::with_repair(&context.raw_body, event::parse_trtc) {
                     Ok(decoded) => decoded,
                     Err(rejection) => return Err((rejection, context)),
                 };

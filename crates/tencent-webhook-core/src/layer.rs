@@ -41,7 +41,20 @@ impl WebhookLayer {
     }
 
     /// A layer of `scheme` with this configuration.
+    ///
+    /// # Panics
+    ///
+    /// If no app of `config` can be sent a request of `scheme`
+    /// ([`WebhookConfig::accepts`] is false), as
+    /// [`WebhookService::with_scheme`] does: a layer that would refuse everything is a
+    /// configuration mistake, found at startup.
     pub fn with_scheme(scheme: Scheme, config: WebhookConfig) -> Self {
+        assert!(
+            config.accepts(scheme),
+            "no SdkApp can be sent {} requests (no secret, no insecure_accept_unsigned): \
+             this endpoint would refuse every request",
+            scheme.as_str()
+        );
         Self { scheme, config }
     }
 }

@@ -79,8 +79,8 @@
 //! replays ([`WebhookConfigBuilder::trtc_freshness_window`]), every body in flight counts
 //! against one [`buffer_budget`](WebhookConfigBuilder::buffer_budget), and callbacks end at
 //! a [deadline](WebhookConfigBuilder::callback_deadline) of 25 s, at most
-//! [1,024](WebhookConfigBuilder::max_detached_callbacks) of them running on after their
-//! senders hung up.
+//! [1,024](WebhookConfigBuilder::max_running_callbacks) of them at once, those running on
+//! after their senders hung up included.
 //!
 #![doc = include_str!("guide.md")]
 //!
@@ -95,9 +95,9 @@ mod ack;
 mod body;
 mod budget;
 mod callback;
+mod callbacks;
 mod config;
 mod context;
-mod detached;
 mod envelope;
 mod event;
 mod future;
@@ -122,7 +122,7 @@ pub use ack::{Ack, IntoAck};
 pub use callback::CallbackFn;
 pub use config::{
     Clock, ConfigError, DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_BUFFER_BUDGET,
-    DEFAULT_CALLBACK_DEADLINE, DEFAULT_MAX_DETACHED_CALLBACKS, DEFAULT_REPLAY_WINDOW,
+    DEFAULT_CALLBACK_DEADLINE, DEFAULT_MAX_RUNNING_CALLBACKS, DEFAULT_REPLAY_WINDOW,
     DEFAULT_SPAN_LEVEL, DEFAULT_TRTC_BODY_LIMIT, DEFAULT_TRTC_FRESHNESS_WINDOW, SdkApp,
     SystemClock, WebhookConfig, WebhookConfigBuilder,
 };

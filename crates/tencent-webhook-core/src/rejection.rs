@@ -40,7 +40,7 @@ use http::StatusCode;
 /// | [`CallbackError`](Rejection::CallbackError) | 500 | 50002 |
 /// | [`CallbackTimeout`](Rejection::CallbackTimeout) | 503 | 50301 |
 /// | [`BufferBudgetExhausted`](Rejection::BufferBudgetExhausted) | 503 | 50302 |
-/// | [`TooManyDetachedCallbacks`](Rejection::TooManyDetachedCallbacks) | 503 | 50303 |
+/// | [`TooManyCallbacks`](Rejection::TooManyCallbacks) | 503 | 50303 |
 ///
 /// A [`Scheme::Chat`](crate::Scheme::Chat) service answers with the envelope
 /// `{"ActionStatus":"FAIL","ErrorCode":code,"ErrorInfo":text}`; a
@@ -136,11 +136,12 @@ pub enum Rejection {
     #[error("too many requests in flight, retry later")]
     BufferBudgetExhausted,
     /// As many callbacks as
-    /// [`max_detached_callbacks`](crate::WebhookConfigBuilder::max_detached_callbacks) allows
-    /// are still running after their senders hung up; new requests are refused before their
-    /// body is read until some finish (running ones are never cancelled for this).
-    #[error("too many callbacks still running, retry later")]
-    TooManyDetachedCallbacks,
+    /// [`max_running_callbacks`](crate::WebhookConfigBuilder::max_running_callbacks) allows
+    /// are running (those whose senders hung up included); new requests are refused,
+    /// before their body is read where possible, until some finish (running ones are never
+    /// cancelled for this).
+    #[error("too many callbacks running, retry later")]
+    TooManyCallbacks,
 }
 
 impl Rejection {
@@ -170,9 +171,9 @@ impl Rejection {
             Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedContentType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::CallbackPanicked | Self::CallbackError => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::CallbackTimeout
-            | Self::BufferBudgetExhausted
-            | Self::TooManyDetachedCallbacks => StatusCode::SERVICE_UNAVAILABLE,
+            Self::CallbackTimeout | Self::BufferBudgetExhausted | Self::TooManyCallbacks => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
         }
     }
 
@@ -205,7 +206,7 @@ impl Rejection {
             Self::CallbackError => 50002,
             Self::CallbackTimeout => 50301,
             Self::BufferBudgetExhausted => 50302,
-            Self::TooManyDetachedCallbacks => 50303,
+            Self::TooManyCallbacks => 50303,
         }
     }
 
@@ -237,7 +238,7 @@ impl Rejection {
         Self::CallbackError,
         Self::CallbackTimeout,
         Self::BufferBudgetExhausted,
-        Self::TooManyDetachedCallbacks,
+        Self::TooManyCallbacks,
     ];
 }
 

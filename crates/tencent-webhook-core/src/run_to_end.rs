@@ -10,14 +10,13 @@
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use futures_util::FutureExt;
 use tokio::time::Instant;
 
 use crate::budget::Charge;
-use crate::detached::Detached;
+use crate::callbacks::Slot;
 
 /// The callback panicked.
 #[derive(Debug)]
@@ -25,12 +24,13 @@ pub(crate) struct Panicked;
 
 /// A future that is finished on the runtime if dropped before completion, unless
 /// [`cancel`](RunToEnd::cancel)led; a remainder finished in the background still stops at
-/// the deadline, counts as one of the [`Detached`] callbacks and keeps its body's
+/// the deadline, keeps its callback [`Slot`] (counted as detached) and its body's
 /// [`Charge`] until it ends. Its output is `Err(Panicked)` if the future panicked.
 pub(crate) struct RunToEnd<F: Future + Send + 'static> {
     future: Option<Pin<Box<F>>>,
     deadline: Option<Instant>,
-    detached: Arc<Detached>,
+    /// This callback's place among the running ones, until it has finished.
+    slot: Option<Slot>,
     /// The request body's bytes, charged to the budget until the callback has finished.
     charge: Option<Charge>,
 }
@@ -39,13 +39,13 @@ impl<F: Future + Send + 'static> RunToEnd<F> {
     pub(crate) fn new(
         future: F,
         deadline: Option<Instant>,
-        detached: Arc<Detached>,
+        slot: Slot,
         charge: Option<Charge>,
     ) -> Self {
         Self {
             future: Some(Box::pin(future)),
             deadline,
-            detached,
+            slot: Some(slot),
             charge,
         }
     }
@@ -89,9 +89,13 @@ impl<F: Future + Send + 'static> Drop for RunToEnd<F> {
                     );
                     // A panic there is contained by the task and reported by the panic hook.
                     let finish = AssertUnwindSafe(future).catch_unwind();
-                    // Both live as long as the task: the place among the detached
-                    // callbacks and the body's bytes in the budget.
-                    let held = (self.detached.enter(), self.charge.take());
+                    // Both live as long as the task: the callback's place, now counted
+                    // as detached, and the body's bytes in the budget.
+                    let mut slot = self.slot.take();
+                    if let Some(slot) = slot.as_mut() {
+                        slot.detach();
+                    }
+                    let held = (slot, self.charge.take());
                     match self.deadline {
                         None => runtime.spawn(async move {
                             let _ = finish.await;

@@ -19,7 +19,7 @@ use tracing::Instrument;
 
 use crate::budget::Charge;
 use crate::callback::CallbackFn;
-use crate::detached::Detached;
+use crate::callbacks::Callbacks;
 use crate::envelope::WebhookResponse;
 use crate::future::ResponseFuture;
 use crate::run_to_end::{Panicked, RunToEnd};
@@ -179,7 +179,7 @@ impl<S> WebhookService<S> {
                 // Every body counts against the shared budget from its first byte until
                 // its callback has finished.
                 charge: Some(Charge::new(self.config.inner.buffer_budget.clone())),
-                detached: self.config.inner.detached.clone(),
+                callbacks: self.config.inner.callbacks.clone(),
                 // Only a TRTC service with a freshness window reads the configuration
                 // after the body: the others carry no reference to it.
                 freshness: (self.scheme == Scheme::Trtc
@@ -280,6 +280,7 @@ where
             admission.freshness.as_ref(),
             std::mem::take(&mut admission.admitted),
             body,
+            admission.charge.as_mut(),
             trace,
         );
         let webhook = match decoded {
@@ -288,6 +289,11 @@ where
                 admission.charge = None;
                 return trace.reject(rejection);
             }
+        };
+        // The cap is checked before the body is read; the last place may have gone since.
+        let Some(slot) = admission.callbacks.take() else {
+            admission.charge = None;
+            return trace.reject(Rejection::TooManyCallbacks);
         };
         if crate::trace::lines_enabled() {
             // A failure after the hand-over is logged with the command, and the webhook
@@ -310,7 +316,7 @@ where
                 })
                 .instrument(trace.span().clone()),
             deadline,
-            admission.detached.clone(),
+            slot,
             // The body stays in memory (in the webhook) until the callback is done.
             admission.charge.take(),
         );
@@ -344,6 +350,7 @@ fn decode(
     freshness: Option<&WebhookConfig>,
     admitted: Admitted,
     body: Bytes,
+    charge: Option<&mut Charge>,
     trace: &mut Trace,
 ) -> Result<Webhook, Rejection> {
     let scheme = trace.scheme();
@@ -359,7 +366,16 @@ fn decode(
     context.client_ip = admitted.client_ip;
     context.platform = admitted.platform;
     context.request_time = admitted.request_time;
-    let (webhook, callback_ts) = match Webhook::decode_with_callback_ts(context) {
+    #[allow(
+        clippy::result_large_err,
+        reason = "the context is handed back, not copied, and only on a refusal"
+    )]
+    let (decoded, trees) = crate::event::count_trees(|| Webhook::decode_with_callback_ts(context));
+    // A JSON tree the event keeps is held until the callback ends, like the body.
+    if let Some(charge) = charge {
+        charge.force_add(trees);
+    }
+    let (webhook, callback_ts) = match decoded {
         Ok(decoded) => decoded,
         Err((rejection, context)) => {
             trace.note_command(&context.command, false);
@@ -390,8 +406,8 @@ pub struct Admission {
     freshness: Option<WebhookConfig>,
     /// The body's bytes, charged to the buffer budget until its callback has finished.
     charge: Option<Charge>,
-    /// The count of callbacks outliving their senders, which this one may join.
-    detached: Arc<Detached>,
+    /// The running callbacks, which this one joins if there is room.
+    callbacks: Arc<Callbacks>,
     trace: Trace,
 }
 

@@ -9,17 +9,18 @@
 //!
 //! Floods: the refusals anybody can cause without a secret come in floods (a scanner, a
 //! forger, an overload), and one WARN line each would turn a flood of requests into a
-//! flood of log lines. So for each of four classes (a query parameter or header missing,
-//! repeated or malformed (400, before authentication); not authenticated (every 401);
+//! flood of log lines. So for each of four classes (a malformed request: a query parameter
+//! or header missing, repeated or malformed, an unsupported `contenttype`, a body too large,
+//! too slow or broken off, all of which can come before authentication; not authenticated
+//! (every 401);
 //! unknown app (403); overloaded (503 `BufferBudgetExhausted` and
-//! `TooManyDetachedCallbacks`, at WARN, not ERROR)) at most one WARN line is written per
+//! `TooManyCallbacks`, at WARN, not ERROR)) at most one WARN line is written per
 //! second, across the process. The others of that second get a DEBUG line each (same
 //! fields, and `rate_limited = true`), so a DEBUG subscriber still sees every one, and the
 //! next WARN line of the class carries `suppressed = N`: how many were logged at DEBUG
 //! only since the previous WARN line. The limiter is two atomics per class, no lock.
-//! Other refusals (a body too large, too slow, unreadable or invalid, an unsupported
-//! `contenttype`) and the callback's failures (ERROR) are never held back; on TRTC, whose
-//! signature covers the body, the body refusals come before authentication too.
+//! Other refusals (a verified body that is not JSON, not an object, or names another
+//! command) and the callback's failures (ERROR) are never held back.
 //!
 //! Every refusal and FAIL line names the request itself: `sdk_app_id`, the (escaped)
 //! `command`, `outcome`, `status` and `latency_us` are fields of the event, whatever
@@ -229,14 +230,16 @@ impl Trace {
 /// without a secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Flood {
-    /// 400 before authentication: a query parameter or header missing, repeated or
-    /// malformed.
+    /// A malformed request: a query parameter or header missing, repeated or malformed
+    /// (400), an unsupported `contenttype` (415), or a body too large (413), too slow (408)
+    /// or broken off (400): all of them can come before authentication (on TRTC, whose
+    /// signature covers the body, the body refusals always do).
     Malformed,
     /// 401: no, a wrong or a stale signature, or no secret to check one with.
     Unauthenticated,
     /// 403: an app that is not configured here.
     UnknownApp,
-    /// 503 under overload: the buffer budget or the detached-callback cap is exhausted.
+    /// 503 under overload: the buffer budget or the cap on running callbacks is exhausted.
     Overloaded,
 }
 
@@ -249,8 +252,12 @@ impl Flood {
             | Rejection::MalformedParameter(_)
             | Rejection::MissingHeader(_)
             | Rejection::DuplicateHeader(_)
-            | Rejection::MalformedHeader(_) => Some(Self::Malformed),
-            Rejection::BufferBudgetExhausted | Rejection::TooManyDetachedCallbacks => {
+            | Rejection::MalformedHeader(_)
+            | Rejection::UnsupportedContentType
+            | Rejection::BodyTooLarge
+            | Rejection::BodyTimeout
+            | Rejection::BodyRead => Some(Self::Malformed),
+            Rejection::BufferBudgetExhausted | Rejection::TooManyCallbacks => {
                 Some(Self::Overloaded)
             }
             // Every 401 and 403, present and future.
@@ -450,8 +457,12 @@ mod tests {
                     | Rejection::MalformedParameter(_)
                     | Rejection::MissingHeader(_)
                     | Rejection::DuplicateHeader(_)
-                    | Rejection::MalformedHeader(_) => Some(Flood::Malformed),
-                    Rejection::BufferBudgetExhausted | Rejection::TooManyDetachedCallbacks => {
+                    | Rejection::MalformedHeader(_)
+                    | Rejection::UnsupportedContentType
+                    | Rejection::BodyTooLarge
+                    | Rejection::BodyTimeout
+                    | Rejection::BodyRead => Some(Flood::Malformed),
+                    Rejection::BufferBudgetExhausted | Rejection::TooManyCallbacks => {
                         Some(Flood::Overloaded)
                     }
                     _ => None,
@@ -462,7 +473,6 @@ mod tests {
         for rejection in [
             Rejection::MethodNotAllowed,
             Rejection::InvalidJson,
-            Rejection::BodyTooLarge,
             Rejection::CallbackPanicked,
             Rejection::CallbackTimeout,
         ] {

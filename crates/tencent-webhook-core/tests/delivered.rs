@@ -566,3 +566,62 @@ fn the_refused_shapes_of_old_are_delivered() {
         assert_eq!(r.raw.as_deref(), Some(&body));
     }
 }
+
+/// Valid JSON that serde_json cannot hold is delivered too: a lone surrogate escape (a
+/// message cut in the middle of an emoji) reads as U+FFFD, a number past `f64` as its text
+/// (so a numeric field reads as absent); `raw_body` keeps the bytes as received.
+#[test]
+fn lone_surrogates_and_huge_numbers_are_delivered() {
+    let chat = [
+        (
+            command::GROUP_AFTER_SEND_MSG,
+            r#"{"MsgBody":[{"MsgType":"TIMTextElem","MsgContent":{"Text":"hi \ud83d"}}],"GroupId":"g"}"#,
+        ),
+        (
+            command::FOLLOW_CLOUD_RECORDING_CHANGED,
+            r#"{"EventType":305,"EventInfo":{"UserId":"u\udc00","EventTs":1e400,"Payload":{"Status":0}}}"#,
+        ),
+        ("C2C.CallbackAfterSendMsg", r#"{"Text":"\ud83d","N":1e999}"#),
+    ];
+    for (cmd, body) in chat {
+        let hook = Webhook::decode(WebhookContext::new(Scheme::Chat, APP, cmd, body))
+            .unwrap_or_else(|r| panic!("{cmd}: {r:?}"));
+        assert_eq!(hook.context.raw_body, body.as_bytes(), "{cmd}");
+        match &hook.event {
+            Event::Recording(rec) => {
+                assert_eq!(rec.info.user_id.as_deref(), Some("u\u{fffd}"));
+                assert_eq!(rec.info.event_ts, None);
+            }
+            Event::Unknown(u) => {
+                assert_eq!(u.json["Text"], "\u{fffd}");
+                assert_eq!(u.json["N"], "1e999");
+            }
+            Event::AfterSendMsg(msg) => {
+                assert_eq!(msg.msg_body[0].as_text(), Some("hi \u{fffd}"));
+            }
+            other => panic!("{cmd}: {other:?}"),
+        }
+    }
+    let trtc =
+        r#"{"EventGroupId":1,"EventType":103,"EventInfo":{"UserId":"\ud800","RoomId":1e400}}"#;
+    let hook = Webhook::decode(WebhookContext::new(Scheme::Trtc, APP, "", trtc)).unwrap();
+    match &hook.event {
+        Event::Room(room) => {
+            assert_eq!(room.info.user_id.as_deref(), Some("\u{fffd}"));
+            // A room id may be a string: the number's text is one.
+            assert_eq!(
+                room.info.room_id,
+                Some(tencent_webhook_core::RoomId::String("1e400".into()))
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // Still not JSON: refused.
+    let broken = Webhook::decode(WebhookContext::new(
+        Scheme::Chat,
+        APP,
+        "X.Y",
+        r#"{"a":"\ud83d"#,
+    ));
+    assert_eq!(broken.unwrap_err(), Rejection::InvalidJson);
+}

@@ -19,6 +19,7 @@
 mod kind;
 pub(crate) mod live;
 mod recording;
+mod repair;
 mod room;
 mod room_id;
 mod tolerant;
@@ -42,6 +43,7 @@ pub use room::{
     EnterReason, ExitReason, Role, RoomEvent, RoomEventInfo, RoomEventKind, TerminalType, UserType,
 };
 pub use room_id::RoomId;
+pub(crate) use tolerant::count_trees;
 
 use crate::Rejection;
 use tolerant::BodyCommand;
@@ -205,6 +207,22 @@ pub struct UnknownEvent {
     pub json: Map<String, Value>,
 }
 
+/// `decode(body)`, and when that finds no valid JSON, `decode` of the body with what
+/// serde_json cannot hold repaired ([`repair::repair`]: a lone surrogate escape, a number
+/// past `f64`): such a body is valid JSON, and a verified one must not be refused.
+pub(crate) fn with_repair<T>(
+    body: &[u8],
+    decode: impl Fn(&[u8]) -> Result<T, Rejection>,
+) -> Result<T, Rejection> {
+    match decode(body) {
+        Err(Rejection::InvalidJson) => match repair::repair(body) {
+            Some(repaired) => decode(&repaired),
+            None => Err(Rejection::InvalidJson),
+        },
+        other => other,
+    }
+}
+
 /// Decode `body` as the event named by the (already checked) query `command`.
 ///
 /// The body must be a JSON object; a `CallbackCommand` inside it, when present (and not
@@ -280,6 +298,7 @@ fn typed<T: Typed>(
 /// and not null, must be `command` (as [`BodyCommand`] reads it for typed events).
 fn unknown_checked(command: &str, body: &[u8]) -> Result<Event, Rejection> {
     let json: Map<String, Value> = from_json(body).map_err(|_| Rejection::InvalidJson)?;
+    tolerant::note_map(&json);
     match json.get("CallbackCommand") {
         None | Some(Value::Null) => {}
         Some(Value::String(s)) if s == command => {}
@@ -384,6 +403,7 @@ fn decode_trtc(body: &[u8]) -> serde_json::Result<TrtcDecoded> {
 /// from the JSON tree.
 fn trtc_unreadable(body: &[u8]) -> Result<TrtcDecoded, Rejection> {
     let json: Map<String, Value> = from_json(body).map_err(|_| Rejection::InvalidJson)?;
+    tolerant::note_map(&json);
     let field = |name: &str| json.get(name).unwrap_or(&Value::Null);
     let group = tolerant::uint32(field("EventGroupId")).ok().flatten();
     let event_type = tolerant::uint32(field("EventType")).ok().flatten();
@@ -401,6 +421,7 @@ fn trtc_unreadable(body: &[u8]) -> Result<TrtcDecoded, Rejection> {
 
 fn unknown(command: String, body: &[u8]) -> serde_json::Result<Event> {
     let json: Map<String, Value> = from_json(body)?;
+    tolerant::note_map(&json);
     Ok(Event::Unknown(UnknownEvent { command, json }))
 }
 

@@ -538,6 +538,7 @@ fn decode_payload(event_type: u32, raw: Option<&RawValue>) -> serde_json::Result
             Some(r) => serde_json::from_str(r.get())?,
             None => Value::Null,
         };
+        tolerant::note_tree(&raw);
         return Ok(RecordingPayload::Unknown { raw });
     }
     let p: WirePayload = match raw {

@@ -28,6 +28,52 @@ use super::room_id::{RoomId, RoomIdVisitor};
 
 thread_local! {
     static MISMATCH: Cell<bool> = const { Cell::new(false) };
+    /// Heap bytes of the JSON trees built by the decode in progress ([`count_trees`]).
+    static TREES: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Run `decode` and report how many heap bytes the JSON trees it built hold (an unknown
+/// command's body, an event's `raw`, an unknown payload, a `MsgContent`): 16 to 32 times
+/// the JSON they come from, which the caller charges to the buffer budget.
+pub(crate) fn count_trees<T>(decode: impl FnOnce() -> T) -> (T, usize) {
+    let outer = TREES.with(|t| t.replace(0));
+    let out = decode();
+    let bytes = TREES.with(|t| t.replace(outer));
+    (out, bytes)
+}
+
+/// Count a tree built by the decode in progress (see [`count_trees`]).
+pub(crate) fn note_tree(value: &Value) {
+    TREES.with(|t| t.set(t.get().saturating_add(tree_bytes(value))));
+}
+
+/// [`note_tree`] for an object.
+pub(crate) fn note_map(map: &Map<String, Value>) {
+    TREES.with(|t| t.set(t.get().saturating_add(map_bytes(map))));
+}
+
+/// The heap bytes a JSON tree holds: each value's own size in its parent, strings'
+/// capacities, and per object member its key and the map's share of a node.
+fn tree_bytes(value: &Value) -> usize {
+    match value {
+        Value::String(s) => s.capacity(),
+        Value::Array(items) => {
+            items.capacity() * std::mem::size_of::<Value>()
+                + items.iter().map(tree_bytes).sum::<usize>()
+        }
+        Value::Object(map) => map_bytes(map),
+        _ => 0,
+    }
+}
+
+fn map_bytes(map: &Map<String, Value>) -> usize {
+    /// A member's key and value in a B-tree node, with the node's own overhead shared.
+    const MEMBER: usize = std::mem::size_of::<String>()
+        + std::mem::size_of::<Value>()
+        + 2 * std::mem::size_of::<usize>();
+    map.iter()
+        .map(|(k, v)| MEMBER + k.capacity() + tree_bytes(v))
+        .sum()
 }
 
 /// Note that a value of an unexpected type was skipped.
@@ -49,9 +95,9 @@ pub(crate) fn watch<T>(decode: impl FnOnce() -> T) -> (T, bool) {
 /// saw a mismatch. `None` only when no JSON tree can be built of it (nesting past
 /// serde_json's 128 levels inside a skipped value): the event is delivered all the same.
 pub(crate) fn whole_body(body: &[u8]) -> Option<Box<Map<String, Value>>> {
-    serde_json::from_slice::<Map<String, Value>>(body)
-        .ok()
-        .map(Box::new)
+    let map = serde_json::from_slice::<Map<String, Value>>(body).ok()?;
+    note_map(&map);
+    Some(Box::new(map))
 }
 
 fn skip_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
@@ -444,7 +490,9 @@ pub(crate) fn object_in<'a, T: Deserialize<'a>>(
 
 /// Any JSON value, kept as sent (`MsgContent`, whose shape depends on `MsgType`).
 pub(crate) fn value<'de, D: Deserializer<'de>>(d: D) -> Result<serde_json::Value, D::Error> {
-    serde_json::Value::deserialize(d)
+    let value = serde_json::Value::deserialize(d)?;
+    note_tree(&value);
+    Ok(value)
 }
 
 // ---- the body's own CallbackCommand ----------------------------------------------------

@@ -88,7 +88,7 @@ pub(crate) fn admit(
     };
     // Before any byte of the body is read: a body over the limit (413), one that cannot
     // fit in what is left of the buffer budget (503), or no room for another callback
-    // that may outlive its sender (503).
+    // (503).
     let expected = content_length(head);
     let refused = if expected.is_some_and(|len| len > scheme.body_limit(config) as u64) {
         Some(Rejection::BodyTooLarge)
@@ -98,8 +98,8 @@ pub(crate) fn admit(
         .fits(expected.map_or(0, |len| len as usize))
     {
         Some(Rejection::BufferBudgetExhausted)
-    } else if !config.inner.detached.has_room() {
-        Some(Rejection::TooManyDetachedCallbacks)
+    } else if !config.inner.callbacks.has_room() {
+        Some(Rejection::TooManyCallbacks)
     } else {
         None
     };

@@ -742,13 +742,13 @@ async fn a_dropped_request_does_not_let_the_callback_escape_its_deadline() {
     );
 }
 
-/// A callback whose request is dropped (the sender hung up) runs on, counted among the
-/// detached callbacks; at the cap, new requests are refused 503 (50303) before their body
-/// is read, without cancelling the running ones; and the bytes of the body stay charged
-/// to the buffer budget until the callback has finished.
+/// A callback whose request is dropped (the sender hung up) runs on, keeping its place
+/// among the running callbacks (counted as detached); at the cap, new requests are refused
+/// 503 (50303) before their body is read, without cancelling the running ones; and the
+/// bytes of the body stay charged to the buffer budget until the callback has finished.
 #[tokio::test]
-async fn detached_callbacks_are_capped_and_keep_their_body_charged() {
-    let config = config().max_detached_callbacks(1).build().unwrap();
+async fn running_callbacks_are_capped_and_keep_their_body_charged() {
+    let config = config().max_running_callbacks(1).build().unwrap();
     let (started_tx, mut started_rx) = tokio::sync::mpsc::unbounded_channel();
     let (release_tx, release_rx) = tokio::sync::watch::channel(false);
     let finished = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -793,6 +793,7 @@ async fn detached_callbacks_are_capped_and_keep_their_body_charged() {
     }
     assert_eq!(finished.load(std::sync::atomic::Ordering::SeqCst), 1);
     assert_eq!(config.detached_callbacks(), 0);
+    assert_eq!(config.running_callbacks(), 0);
     assert_eq!(config.buffered_bytes(), 0);
     let (status, _, _) = answer(svc, request()).await;
     assert_eq!(status, StatusCode::OK);
@@ -816,4 +817,87 @@ async fn the_default_deadline_ends_a_callback_at_25_s() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(json["ErrorCode"], 50301);
     assert_eq!(started.elapsed(), Duration::from_secs(25));
+}
+
+/// The cap is hard: however many requests are admitted at once, no more callbacks run
+/// than it allows, detached or not; the others are refused (50303) and nothing is lost
+/// track of.
+#[tokio::test]
+async fn the_callback_cap_holds_for_requests_admitted_together() {
+    let config = config().max_running_callbacks(2).build().unwrap();
+    let (release_tx, release_rx) = tokio::sync::watch::channel(false);
+    let svc = WebhookService::from_fn(config.clone(), move |_hook: Webhook| {
+        let mut release = release_rx.clone();
+        async move {
+            let _ = release.wait_for(|r| *r).await;
+            Ack::ok()
+        }
+    });
+    let request = || post(&signed(command::FOLLOW_CLOUD_RECORDING_CHANGED, NOW), SEED);
+    // 50 requests polled once each (all admitted, bodies read, callbacks started where
+    // there is room), then dropped: their senders hung up.
+    let mut refused = 0;
+    for _ in 0..50 {
+        let mut call = Box::pin(svc.clone().oneshot(request()));
+        let polled =
+            std::future::poll_fn(|cx| std::task::Poll::Ready(call.as_mut().poll(cx))).await;
+        match polled {
+            std::task::Poll::Ready(Ok(response)) => {
+                assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+                refused += 1;
+            }
+            std::task::Poll::Ready(Err(e)) => match e {},
+            std::task::Poll::Pending => drop(call),
+        }
+    }
+    assert_eq!(refused, 48);
+    assert_eq!(config.running_callbacks(), 2);
+    assert_eq!(config.detached_callbacks(), 2);
+    release_tx.send(true).unwrap();
+    for _ in 0..100 {
+        if config.running_callbacks() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(config.running_callbacks(), 0);
+    assert_eq!(config.detached_callbacks(), 0);
+    assert_eq!(config.buffered_bytes(), 0);
+}
+
+/// The JSON tree of an unknown command's body (many times the body's size) counts against
+/// the buffer budget for as long as the callback holds it, like the body itself.
+#[tokio::test]
+async fn an_unknown_commands_json_tree_is_charged_until_the_callback_ends() {
+    let config = config().build().unwrap();
+    let (started_tx, mut started_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (release_tx, release_rx) = tokio::sync::watch::channel(false);
+    let svc = WebhookService::from_fn(config.clone(), move |_hook: Webhook| {
+        let started = started_tx.clone();
+        let mut release = release_rx.clone();
+        async move {
+            let _ = started.send(());
+            let _ = release.wait_for(|r| *r).await;
+            Ack::ok()
+        }
+    });
+    let members: Vec<String> = (0..200).map(|i| format!(r#""k{i}":[{i},"v"]"#)).collect();
+    let body = format!("{{{}}}", members.join(","));
+    let uri = format!(
+        "{}&Sign={}&RequestTime={NOW}",
+        query(APP, "C2C.CallbackAfterSendMsg", ""),
+        sign(TOKEN, NOW)
+    );
+    let call = tokio::spawn(answer(svc, post(&uri, &body)));
+    started_rx.recv().await.unwrap();
+    let held = config.buffered_bytes();
+    assert!(
+        held >= 4 * body.len(),
+        "{held} bytes charged for a {}-byte body and its tree",
+        body.len()
+    );
+    release_tx.send(true).unwrap();
+    let (status, _, _) = call.await.unwrap();
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(config.buffered_bytes(), 0);
 }
