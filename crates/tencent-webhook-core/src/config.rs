@@ -7,10 +7,10 @@ use std::time::{Duration, SystemTime};
 use tracing::Level;
 
 use crate::Scheme;
-use crate::budget::BufferBudget;
-use crate::callbacks::Callbacks;
-use crate::signature::{CallbackToken, TOKEN_LEN};
-use crate::trtc_signature::{self, TrtcKey};
+use crate::pipeline::budget::BufferBudget;
+use crate::pipeline::callbacks::Callbacks;
+use crate::scheme::chat::signature::{CallbackToken, TOKEN_LEN};
+use crate::scheme::trtc::signature::{self, TrtcKey};
 
 /// Default replay window: Tencent tells receivers to reject a `RequestTime` more than one
 /// minute away from now (<https://trtc.io/document/64412>).
@@ -583,11 +583,7 @@ impl WebhookConfigBuilder {
             if app.tokens.iter().any(|t| !TOKEN_LEN.contains(&t.len())) {
                 return Err(ConfigError::InvalidToken(app.id));
             }
-            if !app
-                .trtc_keys
-                .iter()
-                .all(|k| trtc_signature::is_valid_key(k))
-            {
+            if !app.trtc_keys.iter().all(|k| signature::is_valid_key(k)) {
                 return Err(ConfigError::InvalidTrtcKey(app.id));
             }
             if (app.unsigned_chat && !app.tokens.is_empty())

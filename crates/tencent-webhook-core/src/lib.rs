@@ -82,6 +82,24 @@
 //! [1,024](WebhookConfigBuilder::max_running_callbacks) of them at once, those running on
 //! after their senders hung up included.
 //!
+//! # How the crate is laid out
+//!
+//! - `config`: [`WebhookConfig`], [`SdkApp`] and every limit, checked once at `build()`.
+//! - `scheme/`: [`Scheme`] and what each scheme admits before the body: `chat/` (the query,
+//!   [`OptPlatform`], the `Sign` over token and `RequestTime`) and `trtc/` (the headers, the
+//!   HMAC over the body, the freshness of `CallbackTs`).
+//! - `pipeline/`: one request in order, the same for both schemes: the body under its
+//!   limits and the buffer budget, the cap on running callbacks, verify and decode, the
+//!   callback run to its end, and the log lines.
+//! - `event/`: [`Event`] and its typed events, decoded by one tolerant mechanism.
+//! - `webhook/`: what the callback receives, [`Webhook`] and [`WebhookContext`], and the
+//!   [`IdempotencyKey`].
+//! - `answer/`: what goes back, [`Ack`] and the before-webhooks' replies, the [`Rejection`]
+//!   table, and the envelope, built in one place.
+//! - `service/`: the tower [`WebhookService`] and [`WebhookLayer`], and the staged API
+//!   ([`Admission`], [`RequestHead`]) for adapters of non-tower frameworks.
+//! - `router`: [`EventRouter`], one handler per event kind.
+//!
 #![doc = include_str!("guide.md")]
 //!
 //! # Runtime
@@ -91,43 +109,26 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod ack;
-mod body;
-mod budget;
-mod callback;
-mod callbacks;
+mod answer;
 mod config;
-mod context;
-mod envelope;
 mod event;
-mod future;
-mod head;
-mod idempotency;
-mod layer;
-mod platform;
-mod query;
-mod rejection;
-mod reply;
+mod pipeline;
 mod router;
-mod run_to_end;
 mod scheme;
 mod service;
-mod signature;
 #[cfg(feature = "test-util")]
 pub mod test_util;
-mod trace;
-mod trtc_signature;
+mod webhook;
 
-pub use ack::{Ack, IntoAck};
-pub use callback::CallbackFn;
+pub use answer::{
+    Ack, GiftReply, IntoAck, MessageEdit, MessageReply, Rejection, ReplyCodeError, WebhookResponse,
+};
 pub use config::{
     Clock, ConfigError, DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_BUFFER_BUDGET,
     DEFAULT_CALLBACK_DEADLINE, DEFAULT_MAX_RUNNING_CALLBACKS, DEFAULT_REPLAY_WINDOW,
     DEFAULT_SPAN_LEVEL, DEFAULT_TRTC_BODY_LIMIT, DEFAULT_TRTC_FRESHNESS_WINDOW, SdkApp,
     SystemClock, WebhookConfig, WebhookConfigBuilder,
 };
-pub use context::{Webhook, WebhookContext};
-pub use envelope::WebhookResponse;
 pub use event::{
     AfterSendMsg, BattleCreated, BattleEnded, BattleRoom, BattleStarted, BeforeSendGift,
     BeforeSendMsg, CallRecording, EnterReason, Event, EventKind, ExitReason, FollowAdded,
@@ -138,15 +139,12 @@ pub use event::{
     RoomEventInfo, RoomEventKind, RoomId, RoomStatistic, Seat, SeatInfoChanged, TencentVod,
     TerminalType, UnknownEvent, UserType, command,
 };
-pub use future::ResponseFuture;
-pub use head::{HeaderValues, HttpHead, RequestHead};
-pub use idempotency::IdempotencyKey;
-pub use layer::WebhookLayer;
-pub use platform::OptPlatform;
-pub use rejection::Rejection;
-pub use reply::{GiftReply, MessageEdit, MessageReply, ReplyCodeError};
 pub use router::EventRouter;
 pub use scheme::Scheme;
-pub use service::{Admission, BoxError, WebhookService};
-pub use signature::sign;
-pub use trtc_signature::trtc_sign;
+pub use scheme::chat::{OptPlatform, sign};
+pub use scheme::trtc::trtc_sign;
+pub use service::{
+    Admission, BoxError, CallbackFn, HeaderValues, HttpHead, RequestHead, ResponseFuture,
+    WebhookLayer, WebhookService,
+};
+pub use webhook::{IdempotencyKey, Webhook, WebhookContext};

@@ -18,7 +18,7 @@ use bytes::Bytes;
 use http::{Method, Request, header};
 use http_body_util::Full;
 
-use crate::signature::sign_raw;
+use crate::scheme::chat::signature::sign_raw;
 use crate::{Rejection, Webhook, WebhookContext, trtc_sign};
 
 /// Sample bodies from Tencent's documentation (the pages each sample links), and in
@@ -537,7 +537,7 @@ fn lower(name: &'static str) -> &'static str {
 /// Forget the rate limiting of refusal log lines: the next refusal of each class is logged
 /// at WARN again. For tests that count log lines (the limiter is process-wide).
 pub fn reset_log_rate_limits() {
-    crate::trace::reset_rate_limits();
+    crate::pipeline::trace::reset_rate_limits();
 }
 
 /// A TRTC [`Webhook`] as a [`Scheme::Trtc`](crate::Scheme::Trtc) service would deliver

@@ -1,13 +1,13 @@
 //! The two ways Tencent signs and names a callback. Each scheme is one module that owns what
 //! it admits before the body, how it verifies, how a command is named and how its answers
-//! look (through [`crate::envelope`]); everything else (limits, timeout, decoding, the
-//! callback, deadline, run-to-end, tracing) is the one pipeline in [`crate::service`].
+//! look (through [`crate::answer::envelope`]); everything else (limits, timeout, decoding, the
+//! callback, deadline, run-to-end, tracing) is the one [`crate::pipeline`].
 
-mod chat;
-mod trtc;
+pub(crate) mod chat;
+pub(crate) mod trtc;
 
-use crate::trace::Trace;
-use crate::trtc_signature::SignedBody;
+use crate::pipeline::trace::Trace;
+use crate::scheme::trtc::signature::SignedBody;
 use crate::{OptPlatform, Rejection, RequestHead, WebhookConfig};
 
 pub(crate) use trtc::check_freshness;

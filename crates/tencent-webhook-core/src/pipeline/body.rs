@@ -7,7 +7,7 @@ use bytes::{Buf, Bytes};
 use futures_util::{Stream, StreamExt};
 
 use crate::Rejection;
-use crate::budget::Charge;
+use crate::pipeline::budget::Charge;
 
 /// Collect `body` into one buffer, failing as soon as it passes `limit` bytes, or, with a
 /// `charge`, as soon as the shared buffer budget cannot hold what the buffer needs next.
@@ -137,7 +137,7 @@ mod tests {
 
     #[tokio::test]
     async fn charges_the_budget_per_chunk() {
-        use crate::budget::BufferBudget;
+        use crate::pipeline::budget::BufferBudget;
         use std::sync::Arc;
         let budget = Arc::new(BufferBudget::new(5));
         let mut charge = Charge::new(budget.clone());
@@ -164,7 +164,7 @@ mod tests {
     /// it fills, up to the limit), never the first chunk twice.
     #[tokio::test]
     async fn charges_what_is_held() {
-        use crate::budget::BufferBudget;
+        use crate::pipeline::budget::BufferBudget;
         use std::sync::Arc;
         let budget = Arc::new(BufferBudget::new(1 << 20));
         let parts: Vec<&'static [u8]> = vec![&[b'x'; 100]; 10];

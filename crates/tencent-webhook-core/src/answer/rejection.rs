@@ -1,7 +1,7 @@
 //! Every way a request can fail, with its HTTP status and stable `ErrorCode`.
 //!
 //! This module is the single table of failure kinds. The response envelope for each
-//! of them is built by [`crate::envelope`]; nothing else chooses a status or a code.
+//! of them is built by [`crate::answer::envelope`]; nothing else chooses a status or a code.
 
 use http::StatusCode;
 

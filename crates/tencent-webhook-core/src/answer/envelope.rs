@@ -123,7 +123,7 @@ fn serialize(envelope: &Envelope<'_>) -> Bytes {
 fn encode_trtc(code: i64, message: &str) -> Bytes {
     let answer = TrtcAnswer {
         code,
-        message: crate::trace::truncated(message, TRTC_MESSAGE_MAX),
+        message: truncated(message, TRTC_MESSAGE_MAX),
     };
     Bytes::from(serde_json::to_vec(&answer).unwrap_or_else(|_| TRTC_FALLBACK_BODY.to_vec()))
 }
@@ -136,6 +136,18 @@ fn build(status: StatusCode, body: Bytes) -> WebhookResponse {
         HeaderValue::from_static("application/json"),
     );
     response
+}
+
+/// At most `max` bytes of `s`, cut at a character boundary.
+pub(crate) fn truncated(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 #[cfg(test)]

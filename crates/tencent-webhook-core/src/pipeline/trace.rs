@@ -47,7 +47,7 @@ use std::time::Instant;
 use http::StatusCode;
 use tracing::{Level, Span, field};
 
-use crate::envelope::{self, WebhookResponse};
+use crate::answer::envelope::{self, WebhookResponse, truncated};
 use crate::{Ack, Rejection, Scheme};
 
 /// The target of the request span and of every line about a request.
@@ -356,18 +356,6 @@ fn request_span(level: Level) -> Span {
         Level::DEBUG => span_at!(Level::DEBUG),
         _ => span_at!(Level::TRACE),
     }
-}
-
-/// At most `max` bytes of `s`, cut at a character boundary.
-pub(crate) fn truncated(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 /// Record several fields of `span` in one call to the subscriber: one look-up of the span

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use crate::reply::MessageEdit;
+use crate::answer::reply::MessageEdit;
 
 /// The callback's answer to one delivered webhook.
 ///

@@ -101,7 +101,7 @@ impl SignedBody {
     pub(crate) fn verify(&self, body: &[u8]) -> Result<(), Rejection> {
         let mut matched = Choice::from(0);
         for key in self.keys.iter() {
-            matched |= crate::signature::equal(&key.mac(body), &self.provided);
+            matched |= crate::scheme::chat::signature::equal(&key.mac(body), &self.provided);
         }
         if bool::from(Choice::from(u8::from(self.well_formed)) & matched) {
             Ok(())

@@ -1,11 +1,15 @@
-//! What the callback receives: [`Webhook`] = [`WebhookContext`] + [`Event`].
+//! What the callback receives: [`Webhook`] = [`WebhookContext`] + [`Event`], and the
+//! event's [`IdempotencyKey`].
+
+pub(crate) mod idempotency;
+
+pub use idempotency::IdempotencyKey;
 
 use std::fmt;
 use std::sync::OnceLock;
 
 use bytes::Bytes;
 
-use crate::idempotency::IdempotencyKey;
 use crate::{Event, OptPlatform, Rejection, Scheme, event};
 
 /// Facts about one delivered webhook.

@@ -15,8 +15,8 @@ use std::task::{Context, Poll};
 use futures_util::FutureExt;
 use tokio::time::Instant;
 
-use crate::budget::Charge;
-use crate::callbacks::Slot;
+use crate::pipeline::budget::Charge;
+use crate::pipeline::callbacks::Slot;
 
 /// The callback panicked.
 #[derive(Debug)]

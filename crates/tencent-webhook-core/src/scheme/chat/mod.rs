@@ -1,10 +1,18 @@
-//! The Chat / TUILiveKit scheme's admission: query parameters, app id, `Sign` and
-//! `RequestTime` (<https://trtc.io/document/64412>), all checked before the body is read.
+//! The Chat / TUILiveKit scheme: its query parameters ([`query`], [`platform`]), its
+//! signature ([`signature`]: `Sign` over the token and `RequestTime`) and its admission,
+//! all checked before the body is read (<https://trtc.io/document/64412>).
+
+mod platform;
+pub(crate) mod query;
+pub(crate) mod signature;
+
+pub use platform::OptPlatform;
+pub use signature::sign;
 
 use super::{Admitted, parse_app_id};
-use crate::query::CallbackQuery;
-use crate::trace::Trace;
-use crate::{OptPlatform, Rejection, WebhookConfig, signature};
+use crate::pipeline::trace::Trace;
+use crate::{Rejection, WebhookConfig};
+use query::CallbackQuery;
 
 pub(super) fn admit(
     config: &WebhookConfig,

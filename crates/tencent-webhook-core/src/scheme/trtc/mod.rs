@@ -1,14 +1,18 @@
-//! The TRTC console callback scheme's admission (<https://trtc.io/document/39558>): the
-//! `SdkAppId` and `Sign` headers. The signature covers the body, so it is checked once the
-//! body is read ([`SignedBody::verify`]), under the scheme's small body limit and the
-//! shared buffer budget.
+//! The TRTC console callback scheme (<https://trtc.io/document/39558>): its admission (the
+//! `SdkAppId` and `Sign` headers), its signature over the whole body ([`signature`], checked
+//! once the body is read, under the scheme's small body limit and the shared buffer budget)
+//! and the freshness of the signed `CallbackTs`.
+
+pub(crate) mod signature;
+
+pub use signature::trtc_sign;
 
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::{Admitted, header_str, parse_app_id};
-use crate::trace::Trace;
-use crate::trtc_signature::SignedBody;
+use crate::pipeline::trace::Trace;
 use crate::{HeaderValues, Rejection, RequestHead, WebhookConfig};
+use signature::SignedBody;
 
 pub(super) fn admit(
     config: &WebhookConfig,

@@ -1,5 +1,5 @@
 //! The cap on callbacks running at once. A callback keeps running after its sender hangs
-//! up (see [`crate::run_to_end`]), so without a cap a sender that connects, sends and hangs
+//! up (see [`crate::pipeline::run_to_end`]), so without a cap a sender that connects, sends and hangs
 //! up again and again would grow the number of running callbacks, and memory, without
 //! limit. Each callback takes a [`Slot`] before it starts and gives it back when it ends,
 //! inline or in the background, so the cap also bounds the callbacks outliving their
