@@ -216,9 +216,19 @@ impl AppEntry {
     /// Whether this app can be sent any request of `scheme`: it has a secret of it, or
     /// accepts it unsigned.
     pub(crate) fn accepts(&self, scheme: Scheme) -> bool {
+        self.accepts_unsigned(scheme)
+            || match scheme {
+                Scheme::Chat => !self.tokens.is_empty(),
+                Scheme::Trtc => !self.trtc_keys.is_empty(),
+            }
+    }
+
+    /// Whether this app opted in to unsigned requests of `scheme` (it then has no secret of
+    /// it: `build()` refuses both).
+    pub(crate) fn accepts_unsigned(&self, scheme: Scheme) -> bool {
         match scheme {
-            Scheme::Chat => !self.tokens.is_empty() || self.unsigned_chat,
-            Scheme::Trtc => !self.trtc_keys.is_empty() || self.unsigned_trtc,
+            Scheme::Chat => self.unsigned_chat,
+            Scheme::Trtc => self.unsigned_trtc,
         }
     }
 }
@@ -310,6 +320,22 @@ impl WebhookConfig {
     /// configuration does not accept (it would refuse every request).
     pub fn accepts(&self, scheme: Scheme) -> bool {
         self.inner.apps.iter().any(|a| a.accepts(scheme))
+    }
+
+    /// Panic, naming what is missing, unless [`accepts`](Self::accepts)`(scheme)`: what a
+    /// service or layer of `scheme` checks when it is built.
+    pub(crate) fn assert_accepts(&self, scheme: Scheme) {
+        assert!(
+            self.accepts(scheme),
+            "no SdkApp has a {} secret (SdkApp::{}) or accepts unsigned {} requests \
+             (SdkApp::insecure_accept_unsigned): this endpoint would refuse every request",
+            scheme.as_str(),
+            match scheme {
+                Scheme::Chat => "token",
+                Scheme::Trtc => "trtc_key",
+            },
+            scheme.as_str(),
+        );
     }
 
     /// How far a TRTC body's `CallbackTs` may be from now, if checked (by default

@@ -49,12 +49,7 @@ impl WebhookLayer {
     /// [`WebhookService::with_scheme`] does: a layer that would refuse everything is a
     /// configuration mistake, found at startup.
     pub fn with_scheme(scheme: Scheme, config: WebhookConfig) -> Self {
-        assert!(
-            config.accepts(scheme),
-            "no SdkApp can be sent {} requests (no secret, no insecure_accept_unsigned): \
-             this endpoint would refuse every request",
-            scheme.as_str()
-        );
+        config.assert_accepts(scheme);
         Self { scheme, config }
     }
 }

@@ -101,23 +101,9 @@ impl<S> WebhookService<S> {
     /// does for a bad route) rather than show up as 401s. Check `accepts` first to decide
     /// whether to mount the endpoint at all.
     pub fn with_scheme(scheme: Scheme, config: WebhookConfig, inner: S) -> Self {
-        assert!(
-            config.accepts(scheme),
-            "no SdkApp has a {} secret (SdkApp::{}) or accepts unsigned {} requests \
-             (SdkApp::insecure_accept_unsigned): this endpoint would refuse every request",
-            scheme.as_str(),
-            match scheme {
-                Scheme::Chat => "token",
-                Scheme::Trtc => "trtc_key",
-            },
-            scheme.as_str(),
-        );
+        config.assert_accepts(scheme);
         for app in &config.inner.apps {
-            let unsigned = match scheme {
-                Scheme::Chat => app.tokens.is_empty() && app.unsigned_chat,
-                Scheme::Trtc => app.trtc_keys.is_empty() && app.unsigned_trtc,
-            };
-            if unsigned {
+            if app.accepts_unsigned(scheme) {
                 tracing::warn!(
                     sdk_app_id = app.id,
                     scheme = scheme.as_str(),
